@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "archestra",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "archestra", targets: ["archestra"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        .target(name: "ArchestraCore"),
+        .target(
+            name: "ArchestraProviders",
+            dependencies: ["ArchestraCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "ArchestraStore",
+            dependencies: [
+                "ArchestraCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ArchestraStoreSQLite",
+            dependencies: ["ArchestraStore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
+        .target(
+            name: "ArchestraStorePostgres",
+            dependencies: [
+                "ArchestraStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
+            name: "ArchestraServer",
+            dependencies: [
+                "ArchestraCore", "ArchestraProviders", "ArchestraStore",
+                "ArchestraStoreSQLite", "ArchestraStorePostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "archestra",
+            dependencies: [
+                "ArchestraServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ArchestraCoreTests", dependencies: ["ArchestraCore"]),
+        .testTarget(name: "ArchestraProvidersTests", dependencies: ["ArchestraProviders"]),
+        .testTarget(
+            name: "ArchestraStoreTests",
+            dependencies: ["ArchestraStore", "ArchestraStoreSQLite", "ArchestraStorePostgres"]
+        ),
+        .testTarget(
+            name: "ArchestraServerTests",
+            dependencies: [
+                "ArchestraServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,104 @@
+/// Writes `JSONValue` as compact JSON: no whitespace, keys in their order, numbers as parsed, and only `"`, `\`
+/// and control characters escaped (`/` and non-ASCII written as is).
+public enum JSONWriter {
+    /// The compact JSON text of a value.
+    public static func string(_ value: JSONValue) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(value, into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The compact JSON bytes of a value.
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(value, into: &output)
+        return output
+    }
+
+    /// Appends the compact JSON of a value to `output`.
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let text): output.append(contentsOf: text.utf8)
+        case .string(let text): writeString(text, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                write(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (offset, member) in object.members.enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                write(member.value, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends a quoted, escaped JSON string.
+    public static func writeString(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: output.append(byte)
+            }
+        }
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Pretty-printed JSON with a 2-space indent, as JavaScript's `JSON.stringify(v, null, 2)` writes it.
+    public static func prettyString(_ value: JSONValue) -> String {
+        var output: [UInt8] = []
+        writePretty(value, indent: 0, into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func writePretty(_ value: JSONValue, indent: Int, into output: inout [UInt8]) {
+        let pad = { (level: Int, output: inout [UInt8]) in
+            output.append(0x0A)
+            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
+        }
+        switch value {
+        case .array(let elements) where !elements.isEmpty:
+            output.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                pad(indent + 1, &output)
+                writePretty(element, indent: indent + 1, into: &output)
+            }
+            pad(indent, &output)
+            output.append(UInt8(ascii: "]"))
+        case .object(let object) where object.count > 0:
+            output.append(UInt8(ascii: "{"))
+            for (offset, member) in object.members.enumerated() {
+                if offset > 0 { output.append(UInt8(ascii: ",")) }
+                pad(indent + 1, &output)
+                writeString(member.key, into: &output)
+                output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                writePretty(member.value, indent: indent + 1, into: &output)
+            }
+            pad(indent, &output)
+            output.append(UInt8(ascii: "}"))
+        default:
+            write(value, into: &output)
+        }
+    }
+}

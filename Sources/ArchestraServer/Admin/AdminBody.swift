@@ -1,0 +1,52 @@
+import ArchestraCore
+import Foundation
+import Hummingbird
+
+/// A JSON object sent to the admin API, read field by field with a precise 400 for each mistake.
+struct AdminBody {
+    let object: JSONObject
+
+    init(_ request: Request, limit: Int) async throws {
+        let bytes = try await request.collectBody(limit: limit)
+        guard let value = try? JSONParser.parse(bytes.readableBytesView) else {
+            throw GatewayError.badRequest("Request body is not valid JSON")
+        }
+        guard case .object(let object) = value else { throw GatewayError.badRequest("Request body must be a JSON object") }
+        self.object = object
+    }
+
+    func has(_ field: String) -> Bool { object[field] != nil }
+
+    /// A string field; nil when absent (and `required` is false).
+    func string(_ field: String, required: Bool = false, nonEmpty: Bool = false) throws -> String? {
+        guard let value = object[field] else {
+            if required { throw GatewayError.badRequest("Field '\(field)' is required") }
+            return nil
+        }
+        guard case .string(let text) = value else { throw GatewayError.badRequest("Field '\(field)' must be a string") }
+        if nonEmpty, text.isEmpty { throw GatewayError.badRequest("Field '\(field)' must be a non-empty string") }
+        return text
+    }
+
+    /// A boolean field; nil when absent.
+    func bool(_ field: String) throws -> Bool? {
+        guard let value = object[field] else { return nil }
+        guard case .bool(let flag) = value else { throw GatewayError.badRequest("Field '\(field)' must be a boolean") }
+        return flag
+    }
+}
+
+/// Parses ids found in paths and queries.
+enum AdminID {
+    static func parse(_ text: String?, name: String = "id") throws -> UUID {
+        guard let text, let id = UUID(uuidString: text) else {
+            throw GatewayError.badRequest("Invalid \(name): \(text ?? "missing")")
+        }
+        return id
+    }
+
+    static func optional(_ text: String?, name: String) throws -> UUID? {
+        guard let text else { return nil }
+        return try parse(text, name: name)
+    }
+}

@@ -1,0 +1,47 @@
+import ArchestraCore
+import ArchestraStore
+import Foundation
+
+/// The admin API's JSON shapes (camelCase, lowercase UUIDs, ISO-8601 timestamps with milliseconds).
+enum AdminJSON {
+    static func id(_ value: UUID) -> JSONValue { .string(value.uuidString.lowercased()) }
+
+    static func date(_ value: Date) -> JSONValue { .string(Timestamp.format(value)) }
+
+    static func agent(_ agent: Agent) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(agent.id)), ("name", .string(agent.name)), ("isDemo", .bool(agent.isDemo)),
+            ("createdAt", date(agent.createdAt)), ("updatedAt", date(agent.updatedAt)),
+        ]))
+    }
+
+    static func tool(_ tool: Tool, agentName: String? = nil) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("id", id(tool.id))]
+        if let agentName {
+            members.append(("agent", .object(JSONObject([("id", id(tool.agentId)), ("name", .string(agentName))]))))
+        } else {
+            members.append(("agentId", id(tool.agentId)))
+        }
+        members += [
+            ("name", .string(tool.name)), ("parameters", tool.parameters),
+            ("description", tool.description.map(JSONValue.string) ?? .null),
+            ("allowUsageWhenUntrustedDataIsPresent", .bool(tool.allowUsageWhenUntrustedDataIsPresent)),
+            ("dataIsTrustedByDefault", .bool(tool.dataIsTrustedByDefault)),
+            ("createdAt", date(tool.createdAt)), ("updatedAt", date(tool.updatedAt)),
+        ]
+        return .object(JSONObject(members))
+    }
+
+    static func interaction(_ interaction: Interaction) -> JSONValue {
+        func stored(_ text: String) -> JSONValue { (try? JSONParser.parse(text)) ?? .string(text) }
+        return .object(JSONObject([
+            ("id", id(interaction.id)), ("agentId", id(interaction.agentId)), ("type", .string(interaction.type)),
+            ("request", stored(interaction.requestJSON)), ("response", stored(interaction.responseJSON)),
+            ("model", interaction.model.map(JSONValue.string) ?? .null), ("statusCode", .integer(interaction.statusCode)),
+            ("durationMs", .double(interaction.durationMs)), ("evaluation", stored(interaction.evaluationJSON)),
+            ("createdAt", date(interaction.createdAt)),
+        ]))
+    }
+
+    static let success: JSONValue = ["success": true]
+}

@@ -1,0 +1,52 @@
+import ArchestraCore
+import ArchestraStore
+import Foundation
+import Logging
+
+/// What every proxy route needs, built once by the composition root.
+struct ProxyServices: Sendable {
+    let config: AppConfig
+    let upstream: any UpstreamClient
+    let agents: AgentDirectory
+    let tools: ToolCatalog
+    let log: InteractionLogWriter
+    let clock: any WallClock
+    let ids: any IdentifierSource
+
+    /// The upstream URL for a path below a provider's base URL (`path` starts with `/`).
+    func upstreamURL(_ provider: Provider, path: String, query: String?) -> String {
+        let base = config.upstreamBaseURLs[provider]!
+        guard let query, !query.isEmpty else { return base + path }
+        return base + path + "?" + query
+    }
+}
+
+/// An interaction being recorded: fixed when the request is accepted, completed with what the client got.
+struct InteractionDraft: Sendable {
+    let id: UUID
+    let agentId: UUID
+    let type: String
+    let requestJSON: String
+    let model: String?
+    let arrivedAt: Date
+    let started: ContinuousClock.Instant
+
+    /// Queues the finished record for the batched writer.
+    func finish(status: Int, responseJSON: String, evaluation: InteractionEvaluation, into log: InteractionLogWriter) async {
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        await log.record(
+            Interaction(
+                id: id, agentId: agentId, type: type, requestJSON: requestJSON, responseJSON: responseJSON, model: model,
+                statusCode: status, durationMs: milliseconds, evaluationJSON: JSONWriter.string(evaluation.json),
+                createdAt: arrivedAt
+            )
+        )
+    }
+
+    /// A provider body as the record keeps it: the JSON itself, or a JSON string when it is not JSON.
+    static func recordable(body: [UInt8]) -> String {
+        if (try? JSONParser.parse(body)) != nil { return String(decoding: body, as: UTF8.self) }
+        return JSONWriter.string(.string(String(decoding: body, as: UTF8.self)))
+    }
+}

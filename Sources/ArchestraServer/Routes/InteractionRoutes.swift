@@ -1,0 +1,59 @@
+import ArchestraCore
+import ArchestraStore
+import Hummingbird
+
+/// `/api/interactions`: the recorded pipeline requests, paginated.
+struct InteractionRoutes {
+    let store: any Store
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.get("interactions") { request, _ -> Response in
+            let query = try Self.query(from: request.uri.queryParameters)
+            let page = try await store.listInteractions(query)
+            return .json(Self.pageJSON(page, query: query))
+        }
+        group.get("interactions/:id") { _, context -> Response in
+            let id = try AdminID.parse(context.parameters.get("id"))
+            guard let interaction = try await store.interaction(id: id) else {
+                throw GatewayError.notFound("Interaction with ID \(id.uuidString.lowercased()) not found")
+            }
+            return .json(AdminJSON.interaction(interaction))
+        }
+    }
+
+    static func query(from parameters: Parameters) throws -> InteractionQuery {
+        var query = InteractionQuery()
+        query.agentId = try AdminID.optional(parameters["agentId"].map(String.init), name: "agentId")
+        if let text = parameters["limit"] {
+            guard let limit = Int(text), (1...100).contains(limit) else { throw GatewayError.badRequest("limit must be an integer from 1 to 100") }
+            query.limit = limit
+        }
+        if let text = parameters["offset"] {
+            guard let offset = Int(text), offset >= 0 else { throw GatewayError.badRequest("offset must be a non-negative integer") }
+            query.offset = offset
+        }
+        if let text = parameters["sortBy"] {
+            guard let key = InteractionQuery.SortKey(rawValue: String(text)) else {
+                throw GatewayError.badRequest("sortBy must be one of createdAt, agentId, model")
+            }
+            query.sortBy = key
+        }
+        if let text = parameters["sortDirection"] {
+            guard text == "asc" || text == "desc" else { throw GatewayError.badRequest("sortDirection must be asc or desc") }
+            query.ascending = text == "asc"
+        }
+        return query
+    }
+
+    static func pageJSON(_ page: InteractionPage, query: InteractionQuery) -> JSONValue {
+        let currentPage = query.offset / query.limit + 1
+        let totalPages = (page.total + query.limit - 1) / query.limit
+        return [
+            "data": .array(page.rows.map(AdminJSON.interaction)),
+            "pagination": [
+                "currentPage": .integer(currentPage), "limit": .integer(query.limit), "total": .integer(page.total),
+                "totalPages": .integer(totalPages), "hasNext": .bool(currentPage < totalPages), "hasPrev": .bool(currentPage > 1),
+            ],
+        ]
+    }
+}

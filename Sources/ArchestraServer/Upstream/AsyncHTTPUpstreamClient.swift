@@ -1,0 +1,52 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOPosix
+import NIOHTTP1
+import ServiceLifecycle
+
+/// Provider calls over one shared, pooled AsyncHTTPClient; a service so that shutdown closes its connections.
+final class AsyncHTTPUpstreamClient: UpstreamClient, Service {
+    let client: HTTPClient
+
+    init() {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.timeout.connect = .seconds(10)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func send(_ request: UpstreamRequest, timeout: Duration) async throws -> HTTPClientResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = request.method
+        outgoing.headers = request.headers
+        if let body = request.body { outgoing.body = .bytes(body) }
+        do {
+            return try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        } catch let error as HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout { throw UpstreamFailure.timedOut }
+            if error == .cancelled, Task.isCancelled { throw CancellationError() }
+            throw UpstreamFailure.unreachable(Self.describe(error))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw UpstreamFailure.unreachable(Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .connectTimeout: "connection timed out"
+        case let error as HTTPClientError where error == .remoteConnectionClosed: "connection closed without a response"
+        case is NIOConnectionError: "connection refused"
+        default: "\(type(of: error))"
+        }
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

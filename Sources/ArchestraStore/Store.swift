@@ -1,0 +1,97 @@
+import ArchestraCore
+import Foundation
+
+/// Why a store operation failed. Engines map their driver errors onto these.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The database could not be reached or refused the operation.
+    case unavailable(String)
+    /// A value read back could not be decoded (a bug or a foreign write).
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let detail): "database unavailable: \(detail)"
+        case .corrupt(let detail): "unreadable row: \(detail)"
+        }
+    }
+}
+
+/// A tool with the name of the agent it belongs to, as the tools list shows it.
+public struct ToolListing: Sendable, Hashable {
+    public var tool: Tool
+    public var agentName: String
+
+    public init(tool: Tool, agentName: String) {
+        self.tool = tool
+        self.agentName = agentName
+    }
+}
+
+/// How to order and window a list of interactions.
+public struct InteractionQuery: Sendable, Hashable {
+    /// Sortable columns.
+    public enum SortKey: String, Sendable, CaseIterable { case createdAt, agentId, model }
+
+    public var agentId: UUID?
+    public var limit: Int
+    public var offset: Int
+    public var sortBy: SortKey
+    public var ascending: Bool
+
+    public init(agentId: UUID? = nil, limit: Int = 20, offset: Int = 0, sortBy: SortKey = .createdAt, ascending: Bool = false) {
+        self.agentId = agentId
+        self.limit = limit
+        self.offset = offset
+        self.sortBy = sortBy
+        self.ascending = ascending
+    }
+}
+
+/// One page of interactions and the total count matching the filter.
+public struct InteractionPage: Sendable {
+    public var rows: [Interaction]
+    public var total: Int
+
+    public init(rows: [Interaction], total: Int) {
+        self.rows = rows
+        self.total = total
+    }
+}
+
+/// The persistence the platform needs; one implementation per database engine, one conformance suite for all.
+public protocol Store: Sendable {
+    /// Creates or upgrades the schema; safe to run at every start and from several instances.
+    func migrate() async throws
+
+    /// Every agent, oldest first.
+    func listAgents() async throws -> [Agent]
+    /// The agent with this id.
+    func agent(id: UUID) async throws -> Agent?
+    /// The oldest agent with exactly this name, created from `candidate` if there is none (atomic across instances).
+    func findOrCreateAgent(named name: String, candidate: Agent) async throws -> Agent
+    /// Stores a new agent.
+    func insertAgent(_ agent: Agent) async throws
+    /// Overwrites name, flag and update time; false if the agent does not exist.
+    func updateAgent(_ agent: Agent) async throws -> Bool
+    /// Deletes an agent and everything that belongs to it; false if it did not exist.
+    func deleteAgent(id: UUID) async throws -> Bool
+
+    /// Records tools not yet known for their (agent, name); existing ones stay unchanged.
+    func insertToolsIfAbsent(_ tools: [Tool]) async throws
+    /// Tools with their agent's name, newest first, optionally for one agent.
+    func listTools(agentId: UUID?) async throws -> [ToolListing]
+    /// The tool with this id.
+    func tool(id: UUID) async throws -> Tool?
+    /// Overwrites the trust flags and update time; false if the tool does not exist.
+    func updateToolFlags(_ tool: Tool) async throws -> Bool
+
+    /// Stores a batch of interactions in one round trip where the engine allows it.
+    func insertInteractions(_ interactions: [Interaction]) async throws
+    /// A page of interactions.
+    func listInteractions(_ query: InteractionQuery) async throws -> InteractionPage
+    /// The interaction with this id.
+    func interaction(id: UUID) async throws -> Interaction?
+
+    /// Releases connections.
+    func shutdown() async throws
+}

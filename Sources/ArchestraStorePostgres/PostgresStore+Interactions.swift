@@ -1,0 +1,85 @@
+import ArchestraCore
+import ArchestraStore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    static let interactionColumns = """
+        id, agent_id, type, request::text AS request, response::text AS response, model, status_code, duration_ms,
+        evaluation::text AS evaluation, created_at
+        """
+
+    static func interaction(from row: PostgresRow) throws -> Interaction {
+        let columns = row.makeRandomAccess()
+        return Interaction(
+            id: try columns["id"].decode(UUID.self), agentId: try columns["agent_id"].decode(UUID.self),
+            type: try columns["type"].decode(String.self), requestJSON: try columns["request"].decode(String.self),
+            responseJSON: try columns["response"].decode(String.self), model: try columns["model"].decode(String?.self),
+            statusCode: Int(try columns["status_code"].decode(Int32.self)),
+            durationMs: try columns["duration_ms"].decode(Double.self),
+            evaluationJSON: try columns["evaluation"].decode(String.self),
+            createdAt: try columns["created_at"].decode(Date.self)
+        )
+    }
+
+    /// One multi-row INSERT per batch: a single round trip however many rows.
+    public func insertInteractions(_ interactions: [Interaction]) async throws {
+        guard !interactions.isEmpty else { return }
+        var bindings = PostgresBindings(capacity: interactions.count * 10)
+        var rows: [String] = []
+        rows.reserveCapacity(interactions.count)
+        for (index, row) in interactions.enumerated() {
+            let b = index * 10
+            rows.append(
+                "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4)::jsonb, $\(b + 5)::jsonb, $\(b + 6), $\(b + 7), $\(b + 8), $\(b + 9)::jsonb, $\(b + 10))"
+            )
+            bindings.append(row.id)
+            bindings.append(row.agentId)
+            bindings.append(row.type)
+            bindings.append(row.requestJSON)
+            bindings.append(row.responseJSON)
+            bindings.append(row.model)
+            bindings.append(Int32(clamping: row.statusCode))
+            bindings.append(row.durationMs)
+            bindings.append(row.evaluationJSON)
+            bindings.append(row.createdAt)
+        }
+        let sql = """
+            INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at)
+            VALUES \(rows.joined(separator: ", "))
+            """
+        try await query(PostgresQuery(unsafeSQL: sql, binds: bindings))
+    }
+
+    public func listInteractions(_ query: InteractionQuery) async throws -> InteractionPage {
+        let column: String
+        switch query.sortBy {
+        case .createdAt: column = "created_at"
+        case .agentId: column = "agent_id"
+        case .model: column = "model"
+        }
+        let direction = query.ascending ? "ASC" : "DESC"
+        let order = "ORDER BY \(column) \(direction), created_at \(direction), id \(direction)"
+        var bindings = PostgresBindings()
+        var filter = ""
+        if let agentId = query.agentId {
+            bindings.append(agentId)
+            filter = "WHERE agent_id = $1"
+        }
+        let countQuery = PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM interactions \(filter)", binds: bindings)
+        let n = bindings.count
+        bindings.append(query.limit)
+        bindings.append(query.offset)
+        let pageQuery = PostgresQuery(
+            unsafeSQL: "SELECT \(Self.interactionColumns) FROM interactions \(filter) \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
+            binds: bindings
+        )
+        let rows = try await self.query(pageQuery).map(Self.interaction)
+        let total = try await self.query(countQuery).first?.decode(Int.self) ?? 0
+        return InteractionPage(rows: rows, total: total)
+    }
+
+    public func interaction(id: UUID) async throws -> Interaction? {
+        try await query("SELECT \(unescaped: Self.interactionColumns) FROM interactions WHERE id = \(id)").first.map(Self.interaction)
+    }
+}

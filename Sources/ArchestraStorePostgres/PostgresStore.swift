@@ -1,0 +1,70 @@
+import ArchestraCore
+import ArchestraStore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The production store: a pooled PostgreSQL client. Run it as a service (it owns the pool's connections).
+public final class PostgresStore: Store, Service {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(configuration: PostgresStoreConfiguration, logger: Logger) {
+        self.client = PostgresClient(configuration: configuration.client, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await client.run()
+    }
+
+    /// Runs a query, turning driver errors into `StoreError.unavailable` without leaking connection details.
+    @discardableResult
+    func query(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        do {
+            return try await client.query(query, logger: logger).collect()
+        } catch let error as PSQLError {
+            throw StoreError.unavailable(Self.describe(error))
+        }
+    }
+
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PSQLError {
+            throw StoreError.unavailable(Self.describe(error))
+        } catch let error as PostgresTransactionError {
+            if let closure = error.closureError as? PSQLError { throw StoreError.unavailable(Self.describe(closure)) }
+            throw StoreError.unavailable("\(error)")
+        }
+    }
+
+    static func describe(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] { return message }
+        return "\(error.code)"
+    }
+
+    public func migrate() async throws {
+        try await transaction { connection in
+            // One instance migrates at a time; the others wait and then find nothing to do.
+            try await connection.query("SELECT pg_advisory_xact_lock(727_100)", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger
+            )
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            for (index, statements) in PostgresSchema.migrations.enumerated() where !applied.contains(index + 1) {
+                for statement in statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(index + 1))", logger: logger)
+            }
+        }
+    }
+
+    public func shutdown() async throws {}
+}

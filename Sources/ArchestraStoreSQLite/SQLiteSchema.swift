@@ -1,0 +1,54 @@
+/// The SQLite schema, as ordered migrations; each entry is applied once, in one transaction.
+enum SQLiteSchema {
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE agents (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, is_demo INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX agents_name ON agents (name, created_at)",
+            """
+            CREATE TABLE tools (
+                id TEXT PRIMARY KEY, agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                name TEXT NOT NULL, parameters TEXT NOT NULL DEFAULT '{}', description TEXT,
+                allow_usage_when_untrusted_data_is_present INTEGER NOT NULL DEFAULT 0,
+                data_is_trusted_by_default INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (agent_id, name))
+            """,
+            """
+            CREATE TABLE tool_invocation_policies (
+                id TEXT PRIMARY KEY, tool_id TEXT NOT NULL REFERENCES tools (id) ON DELETE CASCADE,
+                argument_name TEXT NOT NULL, operator TEXT NOT NULL, value TEXT NOT NULL, action TEXT NOT NULL,
+                reason TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE trusted_data_policies (
+                id TEXT PRIMARY KEY, tool_id TEXT NOT NULL REFERENCES tools (id) ON DELETE CASCADE,
+                description TEXT NOT NULL, attribute_path TEXT NOT NULL, operator TEXT NOT NULL, value TEXT NOT NULL,
+                action TEXT NOT NULL DEFAULT 'mark_as_trusted', created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE interactions (
+                id TEXT PRIMARY KEY, agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                type TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, model TEXT,
+                status_code INTEGER NOT NULL, duration_ms REAL NOT NULL, evaluation TEXT NOT NULL,
+                created_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX interactions_agent_created ON interactions (agent_id, created_at)",
+            "CREATE INDEX interactions_created ON interactions (created_at)",
+            """
+            CREATE TABLE dual_llm_config (
+                id TEXT PRIMARY KEY, enabled INTEGER NOT NULL DEFAULT 0, main_agent_prompt TEXT NOT NULL,
+                quarantined_agent_prompt TEXT NOT NULL, summary_prompt TEXT NOT NULL,
+                max_rounds INTEGER NOT NULL DEFAULT 5, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE dual_llm_results (
+                id TEXT PRIMARY KEY, agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                tool_call_id TEXT NOT NULL, conversations TEXT NOT NULL, result TEXT NOT NULL,
+                created_at TEXT NOT NULL, UNIQUE (agent_id, tool_call_id))
+            """,
+        ]
+    ]
+}

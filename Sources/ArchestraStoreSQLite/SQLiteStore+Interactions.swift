@@ -1,0 +1,59 @@
+import ArchestraCore
+import ArchestraStore
+import Foundation
+import SQLiteNIO
+
+extension SQLiteStore {
+    static let interactionColumns =
+        "id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at"
+
+    static func interaction(from row: SQLiteRow) throws -> Interaction {
+        Interaction(
+            id: try row.uuid("id"), agentId: try row.uuid("agent_id"), type: try row.text("type"),
+            requestJSON: try row.text("request"), responseJSON: try row.text("response"),
+            model: row.optionalText("model"), statusCode: row.int("status_code"), durationMs: row.double("duration_ms"),
+            evaluationJSON: try row.text("evaluation"), createdAt: try row.date("created_at")
+        )
+    }
+
+    public func insertInteractions(_ interactions: [Interaction]) async throws {
+        guard !interactions.isEmpty else { return }
+        try await transaction { connection in
+            for row in interactions {
+                _ = try await connection.query(
+                    "INSERT INTO interactions (\(Self.interactionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        .uuid(row.id), .uuid(row.agentId), .text(row.type), .text(row.requestJSON), .text(row.responseJSON),
+                        .optionalText(row.model), .integer(row.statusCode), .float(row.durationMs),
+                        .text(row.evaluationJSON), .date(row.createdAt),
+                    ]
+                )
+            }
+        }
+    }
+
+    public func listInteractions(_ query: InteractionQuery) async throws -> InteractionPage {
+        let filter = query.agentId == nil ? "" : " WHERE agent_id = ?"
+        let binds: [SQLiteData] = query.agentId.map { [.uuid($0)] } ?? []
+        let column: String
+        switch query.sortBy {
+        case .createdAt: column = "created_at"
+        case .agentId: column = "agent_id"
+        case .model: column = "model"
+        }
+        let direction = query.ascending ? "ASC" : "DESC"
+        let (rows, total) = try await lock.withLock {
+            let rows = try await self.connection.query(
+                "SELECT \(Self.interactionColumns) FROM interactions\(filter) ORDER BY \(column) \(direction), created_at \(direction), id \(direction) LIMIT ? OFFSET ?",
+                binds + [.integer(query.limit), .integer(query.offset)]
+            )
+            let total = try await self.connection.query("SELECT COUNT(*) AS total FROM interactions\(filter)", binds)
+            return (rows, total.first?.int("total") ?? 0)
+        }
+        return InteractionPage(rows: try rows.map(Self.interaction), total: total)
+    }
+
+    public func interaction(id: UUID) async throws -> Interaction? {
+        try await run("SELECT \(Self.interactionColumns) FROM interactions WHERE id = ?", [.uuid(id)]).first.map(Self.interaction)
+    }
+}

@@ -1,0 +1,83 @@
+import ArchestraCore
+import ArchestraStore
+import Foundation
+import Logging
+import SQLiteNIO
+
+/// The embedded store: one SQLite file (or memory), one connection, operations serialised in arrival order.
+public final class SQLiteStore: Store {
+    /// Where the database lives.
+    public enum Location: Sendable, Equatable {
+        case memory
+        case file(String)
+    }
+
+    let connection: SQLiteConnection
+    let lock = AsyncSerialLock()
+
+    private init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    /// Opens (creating if needed) the database and turns on foreign keys and WAL.
+    public static func open(_ location: Location, logger: Logger) async throws -> SQLiteStore {
+        let storage: SQLiteConnection.Storage
+        switch location {
+        case .memory: storage = .memory
+        case .file(let path): storage = .file(path: path)
+        }
+        do {
+            let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+            let store = SQLiteStore(connection: connection)
+            _ = try await connection.query("PRAGMA foreign_keys = ON")
+            if case .file = location {
+                _ = try await connection.query("PRAGMA journal_mode = WAL")
+                _ = try await connection.query("PRAGMA synchronous = NORMAL")
+                _ = try await connection.query("PRAGMA busy_timeout = 5000")
+            }
+            return store
+        } catch {
+            throw StoreError.unavailable("cannot open SQLite database: \(error)")
+        }
+    }
+
+    /// Runs one statement under the connection lock.
+    @discardableResult
+    func run(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try await lock.withLock { try await self.connection.query(sql, binds) }
+    }
+
+    /// Runs several statements as one transaction under the connection lock.
+    func transaction<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            _ = try await self.connection.query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(self.connection)
+                _ = try await self.connection.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await self.connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func migrate() async throws {
+        try await transaction { connection in
+            _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            let applied = try await connection.query("SELECT version FROM schema_migrations")
+                .compactMap { $0.column("version")?.integer }
+            for (index, statements) in SQLiteSchema.migrations.enumerated() where !applied.contains(index + 1) {
+                for statement in statements { _ = try await connection.query(statement) }
+                _ = try await connection.query(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.integer(index + 1), .text(Timestamp.format(Date()))]
+                )
+            }
+        }
+    }
+
+    public func shutdown() async throws {
+        try await connection.close()
+    }
+}
