@@ -30,6 +30,7 @@ public func buildGateway(
         config: config, upstream: upstream,
         agents: AgentDirectory(store: store, clock: clock, ids: ids),
         tools: ToolCatalog(store: store, clock: clock, ids: ids),
+        policies: PolicyDirectory(store: store),
         log: log, clock: clock, ids: ids
     )
     let router = buildRouter(services: services, store: store)

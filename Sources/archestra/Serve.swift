@@ -23,8 +23,8 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger()
         do {
             let gateway = try await buildGateway(config: config, logger: logger) { _ in
-                print(config.startupSummary)
-                fflush(stdout)
+                // Written unbuffered: print() to a pipe would sit in a buffer until exit.
+                FileHandle.standardOutput.write(Data((config.startupSummary + "\n").utf8))
             }
             try await gateway.application.runService()
         } catch {

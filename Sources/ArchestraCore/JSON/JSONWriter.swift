@@ -1,11 +1,19 @@
 /// Writes `JSONValue` as compact JSON: no whitespace, keys in their order, numbers as parsed, and only `"`, `\`
 /// and control characters escaped (`/` and non-ASCII written as is).
 public enum JSONWriter {
+    /// How numbers are written.
+    public enum NumberStyle: Sendable {
+        /// Exactly as parsed.
+        case asWritten
+        /// As JavaScript's `JSON.stringify` writes them (`1.0` → `1`, `1E3` → `1000`).
+        case shortest
+    }
+
     /// The compact JSON text of a value.
-    public static func string(_ value: JSONValue) -> String {
+    public static func string(_ value: JSONValue, numbers: NumberStyle = .asWritten) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        write(value, into: &output)
+        write(value, numbers: numbers, into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 
@@ -18,17 +26,18 @@ public enum JSONWriter {
     }
 
     /// Appends the compact JSON of a value to `output`.
-    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    public static func write(_ value: JSONValue, numbers: NumberStyle = .asWritten, into output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let text): output.append(contentsOf: text.utf8)
+        case .number(let text):
+            output.append(contentsOf: (numbers == .shortest ? JSONNumberFormat.shortest(text) : text).utf8)
         case .string(let text): writeString(text, into: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))
             for (offset, element) in elements.enumerated() {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
-                write(element, into: &output)
+                write(element, numbers: numbers, into: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let object):
@@ -37,7 +46,7 @@ public enum JSONWriter {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(member.value, into: &output)
+                write(member.value, numbers: numbers, into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }

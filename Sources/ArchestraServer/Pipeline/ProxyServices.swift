@@ -9,9 +9,18 @@ struct ProxyServices: Sendable {
     let upstream: any UpstreamClient
     let agents: AgentDirectory
     let tools: ToolCatalog
+    let policies: PolicyDirectory
     let log: InteractionLogWriter
     let clock: any WallClock
     let ids: any IdentifierSource
+
+    /// Forgets every cached agent, tool and policy snapshot; called after any admin write, so the very next
+    /// proxied request sees it.
+    func adminDataChanged() {
+        agents.invalidate()
+        tools.invalidate()
+        policies.invalidate()
+    }
 
     /// The upstream URL for a path below a provider's base URL (`path` starts with `/`).
     func upstreamURL(_ provider: Provider, path: String, query: String?) -> String {

@@ -1,0 +1,23 @@
+/// The text that replaces a reply whose tool call was refused (contract §3.4).
+public struct Refusal: Sendable, Hashable {
+    public let toolName: String
+    public let arguments: String
+    public let reason: String
+
+    public init(call: NeutralToolCall, reason: String) {
+        self.toolName = call.name
+        self.arguments = call.quotedArguments
+        self.reason = reason
+    }
+
+    /// What ordinary clients read as the assistant's message.
+    public var content: String {
+        "\nI tried to invoke the \(toolName) tool with the following arguments: \(arguments).\n\nHowever, I was denied by a tool invocation policy:\n\n\(reason)"
+    }
+
+    /// The tagged form the admin UI parses, followed by `content`.
+    public var refusal: String {
+        "\n<archestra-tool-name>\(toolName)</archestra-tool-name>\n<archestra-tool-arguments>\(arguments)</archestra-tool-arguments>\n<archestra-tool-reason>\(reason)</archestra-tool-reason>\n"
+            + content
+    }
+}
