@@ -58,5 +58,7 @@ func buildRouter(services: ProxyServices, store: any Store) -> Router<AppRequest
     AgentRoutes(store: store, services: services).register(on: api)
     ToolRoutes(store: store, services: services).register(on: api)
     InteractionRoutes(store: store).register(on: api)
+    TrustedDataPolicyRoutes(store: store, services: services).register(on: api)
+    ToolInvocationPolicyRoutes(store: store, services: services).register(on: api)
     return router
 }

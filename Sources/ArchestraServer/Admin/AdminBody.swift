@@ -50,3 +50,32 @@ enum AdminID {
         return try parse(text, name: name)
     }
 }
+
+extension AdminBody {
+    /// A field holding one of an enumeration's raw values.
+    func choice<T: RawRepresentable & CaseIterable>(_ field: String, as type: T.Type, required: Bool) throws -> T? where T.RawValue == String {
+        guard let text = try string(field, required: required) else { return nil }
+        guard let value = T(rawValue: text) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw GatewayError.badRequest("Field '\(field)' must be one of: \(allowed); got '\(text)'")
+        }
+        return value
+    }
+
+    /// A string field that may also be `null` (nil when absent, `.some(nil)` when null).
+    func nullableString(_ field: String) throws -> String?? {
+        guard let value = object[field] else { return nil }
+        switch value {
+        case .null: return .some(nil)
+        case .string(let text): return .some(text)
+        default: throw GatewayError.badRequest("Field '\(field)' must be a string or null")
+        }
+    }
+
+    /// A uuid field.
+    func uuid(_ field: String, required: Bool) throws -> UUID? {
+        guard let text = try string(field, required: required) else { return nil }
+        guard let id = UUID(uuidString: text) else { throw GatewayError.badRequest("Field '\(field)' must be a UUID") }
+        return id
+    }
+}

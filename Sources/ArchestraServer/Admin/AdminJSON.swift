@@ -45,3 +45,27 @@ enum AdminJSON {
 
     static let success: JSONValue = ["success": true]
 }
+
+extension AdminJSON {
+    static func trustedDataPolicy(_ policy: TrustedDataPolicy) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(policy.id)), ("toolId", id(policy.toolId)), ("description", .string(policy.description)),
+            ("attributePath", .string(policy.attributePath)), ("operator", .string(policy.op.rawValue)),
+            ("value", .string(policy.value)), ("action", .string(policy.action.rawValue)),
+            ("createdAt", date(policy.createdAt)), ("updatedAt", date(policy.updatedAt)),
+        ]))
+    }
+
+    static func toolInvocationPolicy(_ policy: ToolInvocationPolicy) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(policy.id)), ("toolId", id(policy.toolId)), ("argumentName", .string(policy.argumentName)),
+            ("operator", .string(policy.op.rawValue)), ("value", .string(policy.value)),
+            ("action", .string(policy.action.rawValue)), ("reason", policy.reason.map(JSONValue.string) ?? .null),
+            ("createdAt", date(policy.createdAt)), ("updatedAt", date(policy.updatedAt)),
+        ]))
+    }
+
+    static let operators: JSONValue = .array(PolicyOperator.allCases.map { op in
+        ["value": .string(op.rawValue), "label": .string(op.label)]
+    })
+}
