@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "archestra", targets: ["archestra"]),
+        .executable(name: "archestra-policy-bench", targets: ["archestra-policy-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -61,6 +62,11 @@ let package = Package(
                 "ArchestraServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .executableTarget(
+            name: "archestra-policy-bench",
+            dependencies: ["ArchestraCore", "ArchestraProviders"],
+            path: "Sources/PolicyBenchmark"
         ),
         .testTarget(name: "ArchestraCoreTests", dependencies: ["ArchestraCore"]),
         .testTarget(name: "ArchestraProvidersTests", dependencies: ["ArchestraProviders"]),
