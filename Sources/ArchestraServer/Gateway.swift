@@ -23,7 +23,8 @@ public func buildGateway(
     let opened = try await StoreFactory.open(config.database, logger: logger)
     let store = opened.store
     let upstream = AsyncHTTPUpstreamClient()
-    let log = InteractionLogWriter(store: store, configuration: logWriterConfiguration, logger: logger)
+    let metrics = GatewayMetrics()
+    let log = InteractionLogWriter(store: store, configuration: logWriterConfiguration, logger: logger, observer: metrics)
     let clock = SystemWallClock()
     let ids = RandomIdentifierSource()
     let services = ProxyServices(
@@ -31,7 +32,7 @@ public func buildGateway(
         agents: AgentDirectory(store: store, clock: clock, ids: ids),
         tools: ToolCatalog(store: store, clock: clock, ids: ids),
         policies: PolicyDirectory(store: store),
-        log: log, clock: clock, ids: ids
+        log: log, metrics: metrics, clock: clock, ids: ids
     )
     let router = buildRouter(services: services, store: store)
     var application = Application(
@@ -50,8 +51,10 @@ public func buildGateway(
 
 func buildRouter(services: ProxyServices, store: any Store) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
     HealthRoutes().register(on: router)
+    MetricsRoutes(metrics: services.metrics).register(on: router)
     ProviderRoutes(services: services).register(on: router)
     let api = router.group("api")
     if let token = services.config.adminToken { api.add(middleware: AdminAuthMiddleware(token: token)) }

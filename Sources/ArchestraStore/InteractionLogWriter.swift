@@ -59,10 +59,7 @@ public final class InteractionLogWriter: Service, Sendable {
                 }
                 return true
             }
-            if accepted {
-                observer?.queueDepthChanged(depth)
-                return
-            }
+            if accepted { return }
             await withCheckedContinuation { continuation in
                 let resumeNow: Bool = state.withLock { state in
                     if state.pending.count < configuration.capacity { return true }
@@ -137,6 +134,7 @@ public final class InteractionLogWriter: Service, Sendable {
 
     private func takeBatch() -> [Interaction] {
         let (batch, waiters) = state.withLock { state in
+            observer?.queueDepthChanged(state.pending.count)
             let count = min(state.pending.count, configuration.maxBatchSize)
             let batch = Array(state.pending.prefix(count))
             state.pending.removeFirst(count)
@@ -145,7 +143,6 @@ public final class InteractionLogWriter: Service, Sendable {
             return (batch, waiters)
         }
         for waiter in waiters { waiter.resume() }
-        observer?.queueDepthChanged(depth)
         return batch
     }
 

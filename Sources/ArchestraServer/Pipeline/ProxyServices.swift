@@ -11,6 +11,7 @@ struct ProxyServices: Sendable {
     let tools: ToolCatalog
     let policies: PolicyDirectory
     let log: InteractionLogWriter
+    let metrics: GatewayMetrics
     let clock: any WallClock
     let ids: any IdentifierSource
 
@@ -34,16 +35,16 @@ struct ProxyServices: Sendable {
 struct InteractionDraft: Sendable {
     let id: UUID
     let agentId: UUID
+    let provider: Provider
     let type: String
     let requestJSON: String
     let model: String?
     let arrivedAt: Date
-    let started: ContinuousClock.Instant
+    let timing: ExchangeTiming
 
     /// Queues the finished record for the batched writer.
     func finish(status: Int, responseJSON: String, evaluation: InteractionEvaluation, into log: InteractionLogWriter) async {
-        let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = Double(timing.elapsed.nanoseconds) / 1e6
         await log.record(
             Interaction(
                 id: id, agentId: agentId, type: type, requestJSON: requestJSON, responseJSON: responseJSON, model: model,

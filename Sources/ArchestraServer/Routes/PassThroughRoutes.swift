@@ -17,7 +17,7 @@ struct PassThroughRoutes {
             url: services.upstreamURL(provider, path: path, query: request.uri.query),
             headers: HeaderForwarding.upstreamHeaders(
                 from: request.headers, provider: provider, serverKey: services.config.serverKeys[provider],
-                queryHasKey: queryHasKey, forPipeline: false
+                queryHasKey: queryHasKey, forPipeline: false, requestId: context.requestId
             ),
             body: body.readableBytes > 0 ? body : nil
         )

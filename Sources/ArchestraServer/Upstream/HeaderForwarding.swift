@@ -13,13 +13,14 @@ enum HeaderForwarding {
 
     /// The client's headers for the provider, with the server-side key added when the client sent none.
     /// `forPipeline` also drops `Accept-Encoding`: the gateway reads pipeline responses, so they must arrive plain.
-    static func upstreamHeaders(from fields: HTTPFields, provider: Provider, serverKey: String?, queryHasKey: Bool, forPipeline: Bool) -> HTTPHeaders {
+    static func upstreamHeaders(from fields: HTTPFields, provider: Provider, serverKey: String?, queryHasKey: Bool, forPipeline: Bool, requestId: String?) -> HTTPHeaders {
         var headers = HTTPHeaders()
         for field in fields {
             let name = field.name.canonicalName
             if dropped.contains(name) || (forPipeline && name == "accept-encoding") { continue }
             headers.add(name: field.name.rawName, value: field.value)
         }
+        if let requestId, !headers.contains(name: "x-request-id") { headers.add(name: "x-request-id", value: requestId) }
         if let serverKey, !clientSentKey(headers, provider: provider, queryHasKey: queryHasKey) {
             switch provider {
             case .openai: headers.add(name: "Authorization", value: "Bearer \(serverKey)")

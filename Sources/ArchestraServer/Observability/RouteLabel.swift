@@ -1,0 +1,38 @@
+import ArchestraCore
+
+/// The bounded `route` label of a request: the matched template, never a raw path (ids would explode the series).
+enum RouteLabel {
+    /// `endpointPath` is Hummingbird's matched template (`/api/agents/{id}`), nil when no route matched.
+    static func of(method: String, path: String, endpointPath: String?) -> String {
+        guard let endpointPath else { return "unmatched" }
+        if endpointPath.hasSuffix("/**"), let provider = Provider.allCases.first(where: { path.hasPrefix("/v1/\($0.rawValue)/") }) {
+            return providerRoute(method: method, path: path, provider: provider)
+        }
+        return endpointPath.replacingParameterBraces()
+    }
+
+    private static func providerRoute(method: String, path: String, provider: Provider) -> String {
+        switch try? ProviderPath.classify(method: method, path: path, provider: provider) {
+        case .openAIChatCompletions(let agentId)?:
+            return agentId == nil ? "/v1/openai/chat/completions" : "/v1/openai/:agentId/chat/completions"
+        default:
+            return "/v1/\(provider.rawValue)/*"
+        }
+    }
+}
+
+extension String {
+    /// `/api/agents/{id}` → `/api/agents/:id`, the form the original platform's dashboards use.
+    func replacingParameterBraces() -> String {
+        var result = ""
+        var inParameter = false
+        for character in self {
+            switch character {
+            case "{": inParameter = true; result.append(":")
+            case "}" where inParameter: inParameter = false
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,126 @@
+import ArchestraCore
+import ArchestraProviders
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+
+/// The request pipeline of contract §3, the same for every provider: validate, resolve the agent, record tools,
+/// judge tool results and redact, call the provider (or the mock), judge the returned tool calls, answer, record.
+/// Provider differences stay behind `ProviderAdapter`.
+struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
+    let services: ProxyServices
+    let adapter: Adapter
+
+    /// Largest provider reply the gateway reads into memory.
+    static var maxUpstreamBody: Int { 64 * 1024 * 1024 }
+
+    /// Where a pipeline request goes upstream and what its URL said.
+    struct Route: Sendable {
+        var agentId: String?
+        /// The path below the provider's base URL (`/chat/completions`, `/models/gemini-2.0-flash:generateContent`).
+        var upstreamPath: String
+        /// The model named in the URL (Gemini), if any.
+        var model: String?
+    }
+
+    /// One accepted request on its way through the pipeline.
+    struct Exchange: Sendable {
+        let request: PipelineRequest
+        let agent: Agent
+        let draft: InteractionDraft
+        let snapshot: PolicySnapshot
+        let context: ContextJudgement
+        let timing: ExchangeTiming
+
+        var callLabels: LLMCallLabels { LLMCallLabels(provider: draft.provider, model: request.model, agent: agent) }
+    }
+
+    func handle(_ request: Request, context: AppRequestContext, route: Route) async throws -> Response {
+        let arrivedAt = services.clock.now()
+        let timing = ExchangeTiming(started: .now)
+        let body = try await request.collectBody(limit: services.config.maxBodyBytes)
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(body.readableBytesView)
+        } catch {
+            throw GatewayError.badRequest("Request body is not valid JSON: \(error)")
+        }
+        let pipelineRequest = try adapter.parseRequest(parsed, routeModel: route.model)
+        let agent = try await resolveAgent(route.agentId, request: request)
+        await services.tools.register(pipelineRequest.toolDeclarations, agentId: agent.id, logger: context.logger)
+        let snapshot = try await services.policies.snapshot(for: agent.id)
+        let judgingStarted = ContinuousClock.now
+        let judgement = ContextJudgement(results: adapter.toolResults(in: pipelineRequest.body), snapshot: snapshot)
+        services.metrics.policyEvaluation(duration: .now - judgingStarted)
+        for (result, verdict) in zip(judgement.results, judgement.judgements) {
+            services.metrics.toolResultEvaluated(provider: adapter.provider, agent: agent, toolName: result.toolName, verdict: verdict.verdict)
+        }
+        let exchange = Exchange(
+            request: pipelineRequest, agent: agent,
+            draft: InteractionDraft(
+                id: services.ids.makeUUID(), agentId: agent.id, provider: adapter.provider, type: adapter.interactionType,
+                requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing
+            ),
+            snapshot: snapshot, context: judgement, timing: timing
+        )
+        if services.config.mockMode { return await mockResponse(exchange) }
+        return try await forward(request, context: context, exchange: exchange, route: route, body: upstreamBody(original: body, exchange: exchange))
+    }
+
+    private func resolveAgent(_ agentId: String?, request: Request) async throws -> Agent {
+        if let agentId { return try await services.agents.agent(idText: agentId) }
+        return try await services.agents.defaultAgent(userAgent: request.headers[.userAgent])
+    }
+
+    /// The client's bytes when nothing needs changing; otherwise the body with blocked results redacted (§3.2).
+    private func upstreamBody(original: ByteBuffer, exchange: Exchange) -> ByteBuffer {
+        var replacements: [Int: String] = [:]
+        for (index, judgement) in exchange.context.judgements.enumerated() where judgement.verdict == .blocked {
+            replacements[index] = TrustEvaluator.redactionText(reason: judgement.reason)
+        }
+        guard !replacements.isEmpty else { return original }
+        let edited = adapter.replacingToolResults(in: exchange.request.body, with: replacements)
+        return ByteBuffer(bytes: JSONWriter.bytes(.object(edited)))
+    }
+
+    private func forward(_ request: Request, context: AppRequestContext, exchange: Exchange, route: Route, body: ByteBuffer) async throws -> Response {
+        let upstreamRequest = UpstreamRequest(
+            method: .POST,
+            url: services.upstreamURL(adapter.provider, path: route.upstreamPath, query: request.uri.query),
+            headers: HeaderForwarding.upstreamHeaders(
+                from: request.headers, provider: adapter.provider, serverKey: services.config.serverKeys[adapter.provider],
+                queryHasKey: request.uri.queryParameters["key"] != nil, forPipeline: true, requestId: context.requestId
+            ),
+            body: body
+        )
+        let waitStarted = ContinuousClock.now
+        let response: HTTPClientResponse
+        do {
+            response = try await services.upstream.send(upstreamRequest, timeout: services.config.upstreamTimeout)
+        } catch let failure as UpstreamFailure {
+            exchange.timing.addUpstreamWait(.now - waitStarted)
+            services.metrics.llmRequest(exchange.callLabels, status: 0, duration: .now - waitStarted, usage: nil)
+            let error = failure.gatewayError
+            await record(exchange, status: Int(error.status.code), responseJSON: String(buffer: error.body))
+            return try error.response(from: request, context: context)
+        }
+        exchange.timing.addUpstreamWait(.now - waitStarted)
+        let headers = HeaderForwarding.clientHeaders(from: response.headers)
+        let status = Int(response.status.code)
+        if exchange.request.stream, (200..<300).contains(status) {
+            return streamingResponse(status: status, headers: headers, body: response.body, exchange: exchange, callStarted: waitStarted)
+        }
+        return try await bufferedResponse(response, headers: headers, exchange: exchange, callStarted: waitStarted)
+    }
+
+    /// Queues the interaction record and counts the gateway's overhead.
+    func record(_ exchange: Exchange, status: Int, responseJSON: String, calls: [NeutralToolCall] = [], decisions: [InvocationDecision] = []) async {
+        services.metrics.gatewayOverhead(provider: adapter.provider, duration: exchange.timing.overhead)
+        await exchange.draft.finish(
+            status: status, responseJSON: responseJSON,
+            evaluation: InteractionEvaluation(context: exchange.context, calls: calls, decisions: decisions), into: services.log
+        )
+    }
+}
