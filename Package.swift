@@ -19,13 +19,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "ArchestraCore"),
         .target(
             name: "ArchestraProviders",
-            dependencies: ["ArchestraCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "ArchestraCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                // Already in the graph through postgres-nio; used for Gemini's synthetic tool-call ids.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "ArchestraStore",

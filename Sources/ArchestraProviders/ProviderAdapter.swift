@@ -16,6 +16,17 @@ public struct PipelineRequest: Sendable {
     }
 }
 
+/// What a pipeline URL says besides the agent: the model and whether to stream, for providers that put them there.
+public struct RouteFacts: Sendable, Equatable {
+    public var model: String?
+    public var streaming: Bool
+
+    public init(model: String? = nil, streaming: Bool = false) {
+        self.model = model
+        self.streaming = streaming
+    }
+}
+
 /// One provider's translator between its wire format and the neutral view (contract §3). Pure: no I/O.
 /// Every provider switch of the pipeline lives behind this protocol.
 public protocol ProviderAdapter: Sendable {
@@ -25,8 +36,8 @@ public protocol ProviderAdapter: Sendable {
     /// The interaction record's `type`.
     var interactionType: String { get }
 
-    /// Validates the body (§2.4); `routeModel` is the model named in the URL, for providers that put it there.
-    func parseRequest(_ body: JSONValue, routeModel: String?) throws(ProviderRequestError) -> PipelineRequest
+    /// Validates the body (§2.4), with what the URL said (Gemini names the model and streaming there).
+    func parseRequest(_ body: JSONValue, route: RouteFacts) throws(ProviderRequestError) -> PipelineRequest
     /// Every tool result of the conversation, in order.
     func toolResults(in body: JSONObject) -> [NeutralToolResult]
     /// The body with the tool results at these positions (indexes into `toolResults(in:)`) replaced by text.

@@ -7,7 +7,7 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     public var provider: Provider { .openai }
     public var interactionType: String { "openai:chatCompletions" }
 
-    public func parseRequest(_ body: JSONValue, routeModel: String?) throws(ProviderRequestError) -> PipelineRequest {
+    public func parseRequest(_ body: JSONValue, route: RouteFacts) throws(ProviderRequestError) -> PipelineRequest {
         let chat = try OpenAIChatRequest(body: body)
         return PipelineRequest(body: chat.body, model: chat.model, stream: chat.stream, toolDeclarations: chat.toolDeclarations)
     }

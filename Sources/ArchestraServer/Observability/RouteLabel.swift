@@ -13,8 +13,8 @@ enum RouteLabel {
 
     private static func providerRoute(method: String, path: String, provider: Provider) -> String {
         switch try? ProviderPath.classify(method: method, path: path, provider: provider) {
-        case .openAIChatCompletions(let agentId)?:
-            return agentId == nil ? "/v1/openai/chat/completions" : "/v1/openai/:agentId/chat/completions"
+        case .pipeline(let target)?:
+            return target.template
         default:
             return "/v1/\(provider.rawValue)/*"
         }

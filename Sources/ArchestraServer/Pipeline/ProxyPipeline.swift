@@ -16,15 +16,6 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
     /// Largest provider reply the gateway reads into memory.
     static var maxUpstreamBody: Int { 64 * 1024 * 1024 }
 
-    /// Where a pipeline request goes upstream and what its URL said.
-    struct Route: Sendable {
-        var agentId: String?
-        /// The path below the provider's base URL (`/chat/completions`, `/models/gemini-2.0-flash:generateContent`).
-        var upstreamPath: String
-        /// The model named in the URL (Gemini), if any.
-        var model: String?
-    }
-
     /// One accepted request on its way through the pipeline.
     struct Exchange: Sendable {
         let request: PipelineRequest
@@ -37,7 +28,7 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         var callLabels: LLMCallLabels { LLMCallLabels(provider: draft.provider, model: request.model, agent: agent) }
     }
 
-    func handle(_ request: Request, context: AppRequestContext, route: Route) async throws -> Response {
+    func handle(_ request: Request, context: AppRequestContext, target: PipelineTarget) async throws -> Response {
         let arrivedAt = services.clock.now()
         let timing = ExchangeTiming(started: .now)
         let body = try await request.collectBody(limit: services.config.maxBodyBytes)
@@ -47,8 +38,8 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         } catch {
             throw GatewayError.badRequest("Request body is not valid JSON: \(error)")
         }
-        let pipelineRequest = try adapter.parseRequest(parsed, routeModel: route.model)
-        let agent = try await resolveAgent(route.agentId, request: request)
+        let pipelineRequest = try adapter.parseRequest(parsed, route: target.route)
+        let agent = try await resolveAgent(target.agentId, request: request)
         await services.tools.register(pipelineRequest.toolDeclarations, agentId: agent.id, logger: context.logger)
         let snapshot = try await services.policies.snapshot(for: agent.id)
         let judgingStarted = ContinuousClock.now
@@ -66,7 +57,7 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
             snapshot: snapshot, context: judgement, timing: timing
         )
         if services.config.mockMode { return await mockResponse(exchange) }
-        return try await forward(request, context: context, exchange: exchange, route: route, body: upstreamBody(original: body, exchange: exchange))
+        return try await forward(request, context: context, exchange: exchange, target: target, body: upstreamBody(original: body, exchange: exchange))
     }
 
     private func resolveAgent(_ agentId: String?, request: Request) async throws -> Agent {
@@ -85,10 +76,10 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         return ByteBuffer(bytes: JSONWriter.bytes(.object(edited)))
     }
 
-    private func forward(_ request: Request, context: AppRequestContext, exchange: Exchange, route: Route, body: ByteBuffer) async throws -> Response {
+    private func forward(_ request: Request, context: AppRequestContext, exchange: Exchange, target: PipelineTarget, body: ByteBuffer) async throws -> Response {
         let upstreamRequest = UpstreamRequest(
             method: .POST,
-            url: services.upstreamURL(adapter.provider, path: route.upstreamPath, query: request.uri.query),
+            url: services.upstreamURL(adapter.provider, path: target.upstreamPath, query: request.uri.query),
             headers: HeaderForwarding.upstreamHeaders(
                 from: request.headers, provider: adapter.provider, serverKey: services.config.serverKeys[adapter.provider],
                 queryHasKey: request.uri.queryParameters["key"] != nil, forPipeline: true, requestId: context.requestId

@@ -1,0 +1,141 @@
+import ArchestraCore
+
+/// Rebuilds the Anthropic message a stream of events describes: the `message_start` message with its content
+/// blocks accumulated (`text_delta`, `input_json_delta`, …) and `stop_reason`/`usage` from `message_delta`.
+public struct AnthropicStreamAssembler: Sendable {
+    private var message = JSONObject()
+    private var blocks: [Int: JSONObject] = [:]
+    private var partialJSON: [Int: String] = [:]
+    private var deltaUsage: JSONObject?
+
+    public init() {}
+
+    /// Folds one event's data (non-JSON data and unknown types are ignored).
+    public mutating func add(data: String) {
+        guard case .object(let event)? = try? JSONParser.parse(data) else { return }
+        let index = event["index"]?.intValue ?? 0
+        switch event["type"]?.stringValue {
+        case "message_start":
+            if case .object(let start)? = event["message"] { message = start }
+        case "content_block_start":
+            if case .object(let block)? = event["content_block"] { blocks[index] = block }
+        case "content_block_delta":
+            if case .object(let delta)? = event["delta"] { apply(delta, to: index) }
+        case "message_delta":
+            if case .object(let delta)? = event["delta"] {
+                for member in delta.members { message[member.key] = member.value }
+            }
+            if case .object(let usage)? = event["usage"] {
+                deltaUsage = usage
+                var merged = message["usage"]?.objectValue ?? JSONObject()
+                for member in usage.members { merged[member.key] = member.value }
+                message["usage"] = .object(merged)
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func apply(_ delta: JSONObject, to index: Int) {
+        var block = blocks[index] ?? JSONObject()
+        switch delta["type"]?.stringValue {
+        case "text_delta": append(delta["text"], to: "text", in: &block)
+        case "thinking_delta": append(delta["thinking"], to: "thinking", in: &block)
+        case "signature_delta": append(delta["signature"], to: "signature", in: &block)
+        case "input_json_delta": partialJSON[index, default: ""] += delta["partial_json"]?.stringValue ?? ""
+        case "citations_delta":
+            if let citation = delta["citation"] {
+                block["citations"] = .array((block["citations"]?.arrayValue ?? []) + [citation])
+            }
+        default: break
+        }
+        blocks[index] = block
+    }
+
+    private func append(_ piece: JSONValue?, to key: String, in block: inout JSONObject) {
+        guard let text = piece?.stringValue else { return }
+        block[key] = .string((block[key]?.stringValue ?? "") + text)
+    }
+
+    /// Index of the first `tool_use` block seen.
+    public var firstToolUseIndex: Int? {
+        blocks.keys.sorted().first { blocks[$0]?["type"]?.stringValue == "tool_use" }
+    }
+
+    /// The usage `message_delta` reported, if any.
+    public var messageDeltaUsage: JSONObject? { deltaUsage }
+
+    /// The reassembled message.
+    public func assembled() -> JSONValue {
+        var result = message
+        result["content"] = .array(blocks.keys.sorted().map { index in .object(finished(block: index)) })
+        return .object(result)
+    }
+
+    /// A block with its streamed tool input in place (parsed when it is JSON, else kept as text).
+    private func finished(block index: Int) -> JSONObject {
+        var block = blocks[index] ?? JSONObject()
+        if let json = partialJSON[index] {
+            block["input"] = json.isEmpty ? .object(JSONObject()) : ((try? JSONParser.parse(json)) ?? .string(json))
+        }
+        return block
+    }
+
+    /// The tool calls streamed; input that did not arrive as valid JSON is unparseable.
+    public func toolCalls() -> [NeutralToolCall] {
+        blocks.keys.sorted().compactMap { index in
+            guard blocks[index]?["type"]?.stringValue == "tool_use" else { return nil }
+            let block = blocks[index]!
+            let id = block["id"]?.stringValue ?? ""
+            let name = block["name"]?.stringValue ?? ""
+            if let json = partialJSON[index], !json.isEmpty {
+                return NeutralToolCall(id: id, name: name, argumentsText: json)
+            }
+            return NeutralToolCall(id: id, name: name, arguments: .parsed(block["input"] ?? .object(JSONObject())))
+        }
+    }
+}
+
+/// Follows an Anthropic event stream: tool-call events start with a `tool_use` block's `content_block_start`.
+public struct AnthropicStreamAssembly: ProviderStreamAssembly {
+    private var upstream = AnthropicStreamAssembler()
+    private var client = AnthropicStreamAssembler()
+
+    public init() {}
+
+    public mutating func observeUpstream(_ event: ServerSentEvent) -> Bool {
+        upstream.add(data: event.data)
+        guard event.data.contains("tool_use"), case .object(let data)? = try? JSONParser.parse(event.data) else { return false }
+        return data["type"]?.stringValue == "content_block_start" && data["content_block"]?["type"]?.stringValue == "tool_use"
+    }
+
+    public mutating func observeClient(_ event: ServerSentEvent) {
+        client.add(data: event.data)
+    }
+
+    public func toolCalls() -> [NeutralToolCall] { upstream.toolCalls() }
+
+    public mutating func refusalEvents(_ refusal: Refusal) -> [UInt8] {
+        let index = JSONValue.integer(upstream.firstToolUseIndex ?? 0)
+        var messageDelta: JSONObject = ["type": "message_delta", "delta": ["stop_reason": "end_turn", "stop_sequence": nil]]
+        if let usage = upstream.messageDeltaUsage { messageDelta["usage"] = .object(usage) }
+        let events: [(String, JSONValue)] = [
+            ("content_block_start", ["type": "content_block_start", "index": index, "content_block": ["type": "text", "text": ""]]),
+            ("content_block_delta", ["type": "content_block_delta", "index": index, "delta": ["type": "text_delta", "text": .string(refusal.content)]]),
+            ("content_block_stop", ["type": "content_block_stop", "index": index]),
+            ("message_delta", .object(messageDelta)),
+            ("message_stop", ["type": "message_stop"]),
+        ]
+        var bytes: [UInt8] = []
+        for (type, data) in events {
+            let text = JSONWriter.string(data)
+            client.add(data: text)
+            bytes += ServerSentEvent.encode(event: type, data: text)
+        }
+        return bytes
+    }
+
+    public func clientView() -> JSONValue { client.assembled() }
+
+    public func usage() -> TokenUsage? { AnthropicAdapter.usage(in: upstream.assembled()["usage"]) }
+}
