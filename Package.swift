@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "archestra", targets: ["archestra"]),
         .executable(name: "archestra-policy-bench", targets: ["archestra-policy-bench"]),
+        .executable(name: "archestra-reference", targets: ["archestra-reference"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -77,6 +78,11 @@ let package = Package(
             name: "archestra-policy-bench",
             dependencies: ["ArchestraCore", "ArchestraProviders"],
             path: "Sources/PolicyBenchmark"
+        ),
+        .executableTarget(
+            name: "archestra-reference",
+            dependencies: ["ArchestraCore", "ArchestraServer", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/ReferenceServer"
         ),
         .testTarget(name: "ArchestraCoreTests", dependencies: ["ArchestraCore"]),
         .testTarget(name: "ArchestraProvidersTests", dependencies: ["ArchestraProviders"]),

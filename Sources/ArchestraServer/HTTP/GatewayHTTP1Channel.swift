@@ -26,7 +26,7 @@ struct GatewayHTTP1Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 serving that also closes or keeps HTTP/1.0 connections as those clients expect.
-    static func gatewayHTTP1(idleTimeout: TimeAmount? = .seconds(120)) -> HTTPServerBuilder {
+    public static func gatewayHTTP1(idleTimeout: TimeAmount? = .seconds(120)) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             GatewayHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)))
         }
