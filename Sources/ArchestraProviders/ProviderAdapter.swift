@@ -38,9 +38,12 @@ public protocol ProviderAdapter: Sendable {
 
     /// Validates the body (§2.4), with what the URL said (Gemini names the model and streaming there).
     func parseRequest(_ body: JSONValue, route: RouteFacts) throws(ProviderRequestError) -> PipelineRequest
+    /// The text of the latest user turn that has text (the Dual LLM's `{{originalUserRequest}}`).
+    func latestUserText(in body: JSONObject) -> String?
     /// Every tool result of the conversation, in order.
     func toolResults(in body: JSONObject) -> [NeutralToolResult]
-    /// The body with the tool results at these positions (indexes into `toolResults(in:)`) replaced by text.
+    /// The body with the tool results at these positions (indexes into `toolResults(in:)`) replaced by text
+    /// (Gemini wraps it as `{"output": text}`).
     func replacingToolResults(in body: JSONObject, with replacements: [Int: String]) -> JSONObject
     /// The tool calls of a whole (non-streamed) reply.
     func toolCalls(inResponse response: JSONObject) -> [NeutralToolCall]
@@ -71,4 +74,18 @@ public protocol ProviderStreamAssembly: Sendable {
     func clientView() -> JSONValue
     /// The tokens the stream reported.
     func usage() -> TokenUsage?
+}
+
+/// Text of a message content that is a string or a list of parts/blocks, their `text` entries joined.
+func joinedText(_ content: JSONValue?, textType: String = "text") -> String? {
+    switch content {
+    case .string(let text)?: return text
+    case .array(let parts)?:
+        let texts = parts.compactMap { part -> String? in
+            if let type = part["type"]?.stringValue, type != textType { return nil }
+            return part["text"]?.stringValue
+        }
+        return texts.isEmpty ? nil : texts.joined()
+    default: return nil
+    }
 }

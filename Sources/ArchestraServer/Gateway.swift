@@ -28,18 +28,20 @@ public func buildGateway(
     let clock = SystemWallClock()
     let ids = RandomIdentifierSource()
     let services = ProxyServices(
-        config: config, upstream: upstream,
+        config: config, store: store, upstream: upstream,
         agents: AgentDirectory(store: store, clock: clock, ids: ids),
         tools: ToolCatalog(store: store, clock: clock, ids: ids),
         policies: PolicyDirectory(store: store),
+        dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids),
         log: log, metrics: metrics, clock: clock, ids: ids
     )
     let router = buildRouter(services: services, store: store)
+    let listeners: [any Service] = (store as? any ChangeFeed).map { [ChangeListener(feed: $0, services: services)] } ?? []
     var application = Application(
         router: router,
         server: .gatewayHTTP1(),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, backlog: 4096),
-        services: opened.services + [upstream, log],
+        services: opened.services + [upstream, log] + listeners,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger
     )
@@ -63,5 +65,6 @@ func buildRouter(services: ProxyServices, store: any Store) -> Router<AppRequest
     InteractionRoutes(store: store).register(on: api)
     TrustedDataPolicyRoutes(store: store, services: services).register(on: api)
     ToolInvocationPolicyRoutes(store: store, services: services).register(on: api)
+    DualLLMRoutes(store: store, services: services).register(on: api)
     return router
 }

@@ -122,13 +122,19 @@ public final class InteractionLogWriter: Service, Sendable {
     }
 
     private func waitForWork() async {
-        await withCheckedContinuation { continuation in
-            let resumeNow: Bool = state.withLock { state in
-                if !state.pending.isEmpty || state.shuttingDown { return true }
-                state.runnerWakeup = continuation
-                return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow: Bool = state.withLock { state in
+                    if !state.pending.isEmpty || state.shuttingDown { return true }
+                    state.runnerWakeup = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            // A cancelled run (e.g. the service group giving up) must not stay parked here forever: treat it as a
+            // shutdown, which wakes the loop, drains what is queued and returns.
+            self.beginShutdown()
         }
     }
 

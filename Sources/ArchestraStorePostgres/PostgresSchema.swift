@@ -50,6 +50,10 @@ enum PostgresSchema {
                 tool_call_id text NOT NULL, conversations jsonb NOT NULL, result text NOT NULL,
                 created_at timestamptz NOT NULL, UNIQUE (agent_id, tool_call_id))
             """,
-        ]
+        ],
+        [
+            "ALTER TABLE dual_llm_config ADD COLUMN provider text NOT NULL DEFAULT 'openai'",
+            "ALTER TABLE dual_llm_config ADD COLUMN model text NOT NULL DEFAULT 'gpt-4o'",
+        ],
     ]
 }

@@ -48,7 +48,8 @@ public final class PostgresStore: Store, Service {
     public func migrate() async throws {
         try await transaction { connection in
             // One instance migrates at a time; the others wait and then find nothing to do.
-            try await connection.query("SELECT pg_advisory_xact_lock(727_100)", logger: logger)
+            // No digit separators in SQL: `727_100` is a syntax error before PostgreSQL 16.
+            try await connection.query("SELECT pg_advisory_xact_lock(727100)", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
                 logger: logger

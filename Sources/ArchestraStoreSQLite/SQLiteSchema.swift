@@ -49,6 +49,10 @@ enum SQLiteSchema {
                 tool_call_id TEXT NOT NULL, conversations TEXT NOT NULL, result TEXT NOT NULL,
                 created_at TEXT NOT NULL, UNIQUE (agent_id, tool_call_id))
             """,
-        ]
+        ],
+        [
+            "ALTER TABLE dual_llm_config ADD COLUMN provider TEXT NOT NULL DEFAULT 'openai'",
+            "ALTER TABLE dual_llm_config ADD COLUMN model TEXT NOT NULL DEFAULT 'gpt-4o'",
+        ],
     ]
 }

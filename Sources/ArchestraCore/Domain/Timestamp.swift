@@ -5,7 +5,9 @@ import Foundation
 public enum Timestamp {
     /// Formats a date as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Nearest, not down: a whole millisecond is often stored as a double just below it (x.123 → x.12299999),
+        // and flooring would print (and round-trip) the millisecond before.
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let millis = Int(((totalMillis % 1000) + 1000) % 1000)
         let seconds = (totalMillis - Int64(millis)) / 1000
         let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)

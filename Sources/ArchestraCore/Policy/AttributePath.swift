@@ -37,7 +37,7 @@ public struct AttributePath: Sendable, Hashable, CustomStringConvertible {
                 let inner = rest[rest.index(after: rest.startIndex)..<close]
                 if inner == "*" {
                     steps.append(.everyElement)
-                } else if let index = Int(inner), index >= 0 {
+                } else if let index = arrayIndex(inner) {
                     steps.append(.index(index))
                 } else {
                     return nil
@@ -54,6 +54,12 @@ public struct AttributePath: Sendable, Hashable, CustomStringConvertible {
     /// A plain segment is a key; on an array, a numeric key picks an element (see `extract`).
     private static func keyStep(_ text: Substring) -> Step { .key(String(text)) }
 
+    /// `N` of `key[N]` or a numeric key: ASCII digits only (`Int` alone would also take `+1`).
+    private static func arrayIndex<S: StringProtocol>(_ text: S) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return Int(text)
+    }
+
     /// Every value the path reaches. A missing key, an index out of range or `[*]` on a non-array adds nothing;
     /// a present `null` is a value.
     public func extract(from value: JSONValue) -> [JSONValue] {
@@ -65,7 +71,7 @@ public struct AttributePath: Sendable, Hashable, CustomStringConvertible {
                 case (.key(let key), .object(let object)):
                     if let member = object[key] { next.append(member) }
                 case (.key(let key), .array(let elements)):
-                    if let index = Int(key), index >= 0, index < elements.count { next.append(elements[index]) }
+                    if let index = Self.arrayIndex(key), index < elements.count { next.append(elements[index]) }
                 case (.index(let index), .array(let elements)):
                     if index < elements.count { next.append(elements[index]) }
                 case (.everyElement, .array(let elements)):

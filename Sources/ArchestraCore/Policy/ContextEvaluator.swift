@@ -25,10 +25,10 @@ public struct ContextJudgement: Sendable {
 
 extension InteractionEvaluation {
     /// The record of one request: its context's verdicts and the decisions on the calls the model returned.
-    public init(context: ContextJudgement, calls: [NeutralToolCall] = [], decisions: [InvocationDecision] = []) {
+    public init(context: ContextJudgement, dualLlm: Set<Int> = [], calls: [NeutralToolCall] = [], decisions: [InvocationDecision] = []) {
         self.init(
             contextIsTrusted: context.contextIsTrusted,
-            toolResults: context.verdicts(),
+            toolResults: context.verdicts(dualLlm: dualLlm),
             toolCalls: zip(calls, decisions).map { call, decision in
                 ToolCallVerdict(toolCallId: call.id, toolName: call.name, allowed: decision.allowed, reason: decision.reason)
             }

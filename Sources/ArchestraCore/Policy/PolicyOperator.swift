@@ -64,7 +64,9 @@ struct CompiledRegex: @unchecked Sendable {
 
     init(_ pattern: String) throws(PolicyCondition.InvalidRegex) {
         do {
-            expression = try NSRegularExpression(pattern: pattern, options: [])
+            // ICU's C API refuses a zero-length pattern, yet the empty regex is valid (ECMAScript `new RegExp("")`)
+            // and matches every string; `(?:)` is the same regex in a form ICU accepts.
+            expression = try NSRegularExpression(pattern: pattern.isEmpty ? "(?:)" : pattern, options: [])
         } catch {
             throw PolicyCondition.InvalidRegex(message: "Invalid regular expression: \(pattern)")
         }

@@ -45,6 +45,13 @@ public struct AnthropicAdapter: ProviderAdapter {
         return positions
     }
 
+    public func latestUserText(in body: JSONObject) -> String? {
+        for message in (body["messages"]?.arrayValue ?? []).reversed() where message["role"]?.stringValue == "user" {
+            if let text = joinedText(message["content"]), !text.isEmpty { return text }
+        }
+        return nil
+    }
+
     public func toolResults(in body: JSONObject) -> [NeutralToolResult] {
         let messages = body["messages"]?.arrayValue ?? []
         return toolResultPositions(in: body).map { position in

@@ -46,6 +46,14 @@ public struct GeminiAdapter: ProviderAdapter {
         return positions
     }
 
+    public func latestUserText(in body: JSONObject) -> String? {
+        for content in (body["contents"]?.arrayValue ?? []).reversed() where (content["role"]?.stringValue ?? "user") == "user" {
+            let texts = (content["parts"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
+            if !texts.isEmpty, !texts.joined().isEmpty { return texts.joined() }
+        }
+        return nil
+    }
+
     public func toolResults(in body: JSONObject) -> [NeutralToolResult] {
         let contents = body["contents"]?.arrayValue ?? []
         return responsePositions(in: body).map { position in

@@ -12,6 +12,13 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         return PipelineRequest(body: chat.body, model: chat.model, stream: chat.stream, toolDeclarations: chat.toolDeclarations)
     }
 
+    public func latestUserText(in body: JSONObject) -> String? {
+        for message in (body["messages"]?.arrayValue ?? []).reversed() where message["role"]?.stringValue == "user" {
+            if let text = joinedText(message["content"]), !text.isEmpty { return text }
+        }
+        return nil
+    }
+
     public func toolResults(in body: JSONObject) -> [NeutralToolResult] {
         OpenAIAdapter.toolResults(in: body).map(\.result)
     }

@@ -57,7 +57,8 @@ public struct OpenAIChatRequest: Sendable {
                 ToolDeclaration(
                     name: name,
                     description: definition["description"]?.stringValue,
-                    parameters: schema.flatMap { $0.isNull ? nil : $0 } ?? .object(JSONObject())
+                    // Not `flatMap { $0.isNull ? nil : $0 }`: JSONValue is ExpressibleByNilLiteral, so that `nil` is `.null`.
+                    parameters: schema.flatMap { $0.isNull ? JSONValue?.none : $0 } ?? .object(JSONObject())
                 )
             )
         }

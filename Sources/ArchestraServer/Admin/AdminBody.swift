@@ -79,3 +79,14 @@ extension AdminBody {
         return id
     }
 }
+
+extension AdminBody {
+    /// An integer field within `range`; nil when absent.
+    func integer(_ field: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = object[field] else { return nil }
+        guard case .number = value, let number = value.intValue, range.contains(number) else {
+            throw GatewayError.badRequest("Field '\(field)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}

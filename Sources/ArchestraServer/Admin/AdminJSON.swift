@@ -69,3 +69,22 @@ extension AdminJSON {
         ["value": .string(op.rawValue), "label": .string(op.label)]
     })
 }
+
+extension AdminJSON {
+    static func dualLLMConfig(_ config: DualLLMConfig) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(config.id)), ("enabled", .bool(config.enabled)), ("mainAgentPrompt", .string(config.mainAgentPrompt)),
+            ("quarantinedAgentPrompt", .string(config.quarantinedAgentPrompt)), ("summaryPrompt", .string(config.summaryPrompt)),
+            ("maxRounds", .integer(config.maxRounds)), ("provider", .string(config.provider.rawValue)), ("model", .string(config.model)),
+            ("createdAt", date(config.createdAt)), ("updatedAt", date(config.updatedAt)),
+        ]))
+    }
+
+    static func dualLLMResult(_ result: DualLLMResult) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(result.id)), ("agentId", id(result.agentId)), ("toolCallId", .string(result.toolCallId)),
+            ("conversations", .array(result.conversations.map { ["role": .string($0.role), "content": .string($0.content)] })),
+            ("result", .string(result.result)), ("createdAt", date(result.createdAt)),
+        ]))
+    }
+}

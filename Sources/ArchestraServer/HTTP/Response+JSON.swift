@@ -22,6 +22,9 @@ extension Request {
             return try await body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw GatewayError.tooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            // What `collect(upTo:)` throws when a body without Content-Length (chunked) runs past the limit.
+            throw GatewayError.tooLarge(limit: limit)
         }
     }
 }

@@ -23,6 +23,8 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         let draft: InteractionDraft
         let snapshot: PolicySnapshot
         let context: ContextJudgement
+        /// Tool results a Dual LLM summary (or its failure note) replaced, by index.
+        let dualLlm: [Int: String]
         let timing: ExchangeTiming
 
         var callLabels: LLMCallLabels { LLMCallLabels(provider: draft.provider, model: request.model, agent: agent) }
@@ -48,13 +50,24 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         for (result, verdict) in zip(judgement.results, judgement.judgements) {
             services.metrics.toolResultEvaluated(provider: adapter.provider, agent: agent, toolName: result.toolName, verdict: verdict.verdict)
         }
+        let quarantineStarted = ContinuousClock.now
+        let dualLlm = services.config.mockMode ? [:] : await DualLLMQuarantine(services: services).quarantine(
+            judgement.results, judgements: judgement.judgements,
+            userRequest: adapter.latestUserText(in: pipelineRequest.body) ?? "process this data",
+            caller: .init(
+                agent: agent, provider: adapter.provider, headers: request.headers,
+                queryKey: request.uri.queryParameters["key"].map(String.init), requestId: context.requestId
+            ),
+            logger: context.logger
+        )
+        timing.addUpstreamWait(.now - quarantineStarted)
         let exchange = Exchange(
             request: pipelineRequest, agent: agent,
             draft: InteractionDraft(
                 id: services.ids.makeUUID(), agentId: agent.id, provider: adapter.provider, type: adapter.interactionType,
                 requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing
             ),
-            snapshot: snapshot, context: judgement, timing: timing
+            snapshot: snapshot, context: judgement, dualLlm: dualLlm, timing: timing
         )
         if services.config.mockMode { return await mockResponse(exchange) }
         return try await forward(request, context: context, exchange: exchange, target: target, body: upstreamBody(original: body, exchange: exchange))
@@ -65,9 +78,10 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         return try await services.agents.defaultAgent(userAgent: request.headers[.userAgent])
     }
 
-    /// The client's bytes when nothing needs changing; otherwise the body with blocked results redacted (§3.2).
+    /// The client's bytes when nothing needs changing; otherwise the body with blocked results redacted (§3.2) and
+    /// quarantined ones replaced by their summaries (§5).
     private func upstreamBody(original: ByteBuffer, exchange: Exchange) -> ByteBuffer {
-        var replacements: [Int: String] = [:]
+        var replacements = exchange.dualLlm
         for (index, judgement) in exchange.context.judgements.enumerated() where judgement.verdict == .blocked {
             replacements[index] = TrustEvaluator.redactionText(reason: judgement.reason)
         }
@@ -111,7 +125,10 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         services.metrics.gatewayOverhead(provider: adapter.provider, duration: exchange.timing.overhead)
         await exchange.draft.finish(
             status: status, responseJSON: responseJSON,
-            evaluation: InteractionEvaluation(context: exchange.context, calls: calls, decisions: decisions), into: services.log
+            evaluation: InteractionEvaluation(
+                context: exchange.context, dualLlm: Set(exchange.dualLlm.keys), calls: calls, decisions: decisions
+            ),
+            into: services.log
         )
     }
 }

@@ -6,21 +6,30 @@ import Logging
 /// What every proxy route needs, built once by the composition root.
 struct ProxyServices: Sendable {
     let config: AppConfig
+    let store: any Store
     let upstream: any UpstreamClient
     let agents: AgentDirectory
     let tools: ToolCatalog
     let policies: PolicyDirectory
+    let dualLLM: DualLLMSettings
     let log: InteractionLogWriter
     let metrics: GatewayMetrics
     let clock: any WallClock
     let ids: any IdentifierSource
 
-    /// Forgets every cached agent, tool and policy snapshot; called after any admin write, so the very next
-    /// proxied request sees it.
-    func adminDataChanged() {
+    /// Called after any admin write: forgets every cached agent, tool, policy snapshot and Dual LLM setting, so the
+    /// very next proxied request here sees it, and tells the other instances sharing the database to do the same.
+    func adminDataChanged() async {
+        invalidateCaches()
+        if let feed = store as? any ChangeFeed { await feed.publishChange() }
+    }
+
+    /// Forgets every cached agent, tool, policy snapshot and Dual LLM setting.
+    func invalidateCaches() {
         agents.invalidate()
         tools.invalidate()
         policies.invalidate()
+        dualLLM.invalidate()
     }
 
     /// The upstream URL for a path below a provider's base URL (`path` starts with `/`).

@@ -20,7 +20,7 @@ struct AgentRoutes {
             let now = services.clock.now()
             let agent = Agent(id: services.ids.makeUUID(), name: name, isDemo: try body.bool("isDemo") ?? false, createdAt: now, updatedAt: now)
             try await store.insertAgent(agent)
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.agent(agent))
         }
         group.get("agents/:id") { _, context -> Response in
@@ -33,13 +33,13 @@ struct AgentRoutes {
             if let isDemo = try body.bool("isDemo") { agent.isDemo = isDemo }
             agent.updatedAt = services.clock.now()
             guard try await store.updateAgent(agent) else { throw notFound(agent.id.uuidString.lowercased()) }
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.agent(agent))
         }
         group.delete("agents/:id") { _, context -> Response in
             let id = try AdminID.parse(context.parameters.get("id"))
             guard try await store.deleteAgent(id: id) else { throw notFound(id.uuidString.lowercased()) }
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.success)
         }
     }

@@ -27,7 +27,7 @@ struct ToolInvocationPolicyRoutes {
             )
             try await PolicyFilters.validate(policy.toolId, store: store) { try policy.validate() }
             try await store.insertToolInvocationPolicy(policy)
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.toolInvocationPolicy(policy))
         }
         group.get("autonomy-policies/tool-invocation/:id") { _, context -> Response in
@@ -45,13 +45,13 @@ struct ToolInvocationPolicyRoutes {
             policy.updatedAt = services.clock.now()
             try await PolicyFilters.validate(policy.toolId, store: store) { try policy.validate() }
             guard try await store.updateToolInvocationPolicy(policy) else { throw notFound(policy.id) }
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.toolInvocationPolicy(policy))
         }
         group.delete("autonomy-policies/tool-invocation/:id") { _, context -> Response in
             let id = try AdminID.parse(context.parameters.get("id"))
             guard try await store.deleteToolInvocationPolicy(id: id) else { throw notFound(id) }
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.success)
         }
     }

@@ -23,7 +23,7 @@ struct ToolRoutes {
             if let trusted { tool.dataIsTrustedByDefault = trusted }
             tool.updatedAt = services.clock.now()
             guard try await store.updateToolFlags(tool) else { throw GatewayError.notFound("Tool with ID \(id.uuidString.lowercased()) not found") }
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.tool(tool))
         }
     }

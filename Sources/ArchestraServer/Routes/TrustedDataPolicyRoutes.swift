@@ -27,7 +27,7 @@ struct TrustedDataPolicyRoutes {
             )
             try await PolicyFilters.validate(policy.toolId, store: store) { try policy.validate() }
             try await store.insertTrustedDataPolicy(policy)
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.trustedDataPolicy(policy))
         }
         group.get("trusted-data-policies/:id") { _, context -> Response in
@@ -45,13 +45,13 @@ struct TrustedDataPolicyRoutes {
             policy.updatedAt = services.clock.now()
             try await PolicyFilters.validate(policy.toolId, store: store) { try policy.validate() }
             guard try await store.updateTrustedDataPolicy(policy) else { throw notFound(policy.id) }
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.trustedDataPolicy(policy))
         }
         group.delete("trusted-data-policies/:id") { _, context -> Response in
             let id = try AdminID.parse(context.parameters.get("id"))
             guard try await store.deleteTrustedDataPolicy(id: id) else { throw notFound(id) }
-            services.adminDataChanged()
+            await services.adminDataChanged()
             return .json(AdminJSON.success)
         }
     }
