@@ -140,10 +140,10 @@ public final class InteractionLogWriter: Service, Sendable {
 
     private func takeBatch() -> [Interaction] {
         let (batch, waiters) = state.withLock { state in
-            observer?.queueDepthChanged(state.pending.count)
             let count = min(state.pending.count, configuration.maxBatchSize)
             let batch = Array(state.pending.prefix(count))
             state.pending.removeFirst(count)
+            observer?.queueDepthChanged(state.pending.count)
             let waiters = state.spaceWaiters
             state.spaceWaiters.removeAll()
             return (batch, waiters)
@@ -164,7 +164,7 @@ public final class InteractionLogWriter: Service, Sendable {
     }
 
     /// Writes a batch; when the batch fails, writes rows one by one so one bad row cannot sink the others,
-    /// and retries with backoff while every row fails (the database is down, not the data bad).
+    /// reports the rows the database refuses at once, and retries with backoff the ones it could not take (down).
     private func write(_ batch: [Interaction]) async {
         let clock = ContinuousClock()
         let start = clock.now
@@ -179,19 +179,18 @@ public final class InteractionLogWriter: Service, Sendable {
         var backoff = Duration.milliseconds(100)
         var attempts = 0
         while !remaining.isEmpty {
-            var failed: [Interaction] = []
+            var retry: [Interaction] = []
+            var refused: [Interaction] = []
             var lastError: (any Error)?
             for row in remaining {
                 do { try await store.insertInteractions([row]) } catch {
-                    failed.append(row)
                     lastError = error
+                    // A row the database refuses will be refused again: report it now instead of stalling the queue.
+                    if case StoreError.rejected = error { refused.append(row) } else { retry.append(row) }
                 }
             }
-            if failed.count < remaining.count, !failed.isEmpty {
-                reportLost(failed, error: lastError)
-                return
-            }
-            remaining = failed
+            if !refused.isEmpty { reportLost(refused, error: lastError) }
+            remaining = retry
             attempts += 1
             if remaining.isEmpty { break }
             let shuttingDown = state.withLock { $0.shuttingDown }

@@ -7,11 +7,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case unavailable(String)
     /// A value read back could not be decoded (a bug or a foreign write).
     case corrupt(String)
+    /// The database is up but refused these rows (a constraint, a value it cannot store): retrying cannot help.
+    case rejected(String)
 
     public var description: String {
         switch self {
         case .unavailable(let detail): "database unavailable: \(detail)"
         case .corrupt(let detail): "unreadable row: \(detail)"
+        case .rejected(let detail): "rows refused by the database: \(detail)"
         }
     }
 }

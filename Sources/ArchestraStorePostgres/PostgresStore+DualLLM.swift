@@ -58,7 +58,7 @@ extension PostgresStore {
         let logger = self.logger
         return try await transaction { connection in
             // Serialises the first creation across instances sharing the database.
-            try await connection.query("SELECT pg_advisory_xact_lock(727_101)", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(727101)", logger: logger)
             let existing = try await connection.query(
                 "SELECT \(unescaped: Self.configColumns) FROM dual_llm_config ORDER BY created_at, id LIMIT 1", logger: logger
             ).collect()

@@ -25,7 +25,7 @@ public final class PostgresStore: Store, Service {
         do {
             return try await client.query(query, logger: logger).collect()
         } catch let error as PSQLError {
-            throw StoreError.unavailable(Self.describe(error))
+            throw Self.storeError(error)
         }
     }
 
@@ -33,11 +33,20 @@ public final class PostgresStore: Store, Service {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PSQLError {
-            throw StoreError.unavailable(Self.describe(error))
+            throw Self.storeError(error)
         } catch let error as PostgresTransactionError {
-            if let closure = error.closureError as? PSQLError { throw StoreError.unavailable(Self.describe(closure)) }
+            if let closure = error.closureError as? PSQLError { throw Self.storeError(closure) }
             throw StoreError.unavailable("\(error)")
         }
+    }
+
+    /// Data errors (SQLSTATE classes 22 and 23: bad values, constraint violations) are `rejected`; everything else
+    /// (connection, resources, server state) is `unavailable` and worth retrying.
+    static func storeError(_ error: PSQLError) -> StoreError {
+        if let state = error.serverInfo?[.sqlState], state.hasPrefix("22") || state.hasPrefix("23") {
+            return .rejected(describe(error))
+        }
+        return .unavailable(describe(error))
     }
 
     static func describe(_ error: PSQLError) -> String {
@@ -48,7 +57,7 @@ public final class PostgresStore: Store, Service {
     public func migrate() async throws {
         try await transaction { connection in
             // One instance migrates at a time; the others wait and then find nothing to do.
-            // No digit separators in SQL: `727_100` is a syntax error before PostgreSQL 16.
+            // No digit separators in SQL numbers: PostgreSQL before 16 rejects them.
             try await connection.query("SELECT pg_advisory_xact_lock(727100)", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",

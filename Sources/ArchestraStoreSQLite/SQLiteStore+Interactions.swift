@@ -16,18 +16,23 @@ extension SQLiteStore {
         )
     }
 
+    /// Multi-row INSERTs (100 rows a statement) in one transaction: one thread-pool hop per hundred rows.
     public func insertInteractions(_ interactions: [Interaction]) async throws {
         guard !interactions.isEmpty else { return }
         try await transaction { connection in
-            for row in interactions {
-                _ = try await connection.query(
-                    "INSERT INTO interactions (\(Self.interactionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
+            for start in stride(from: 0, to: interactions.count, by: 100) {
+                let chunk = interactions[start..<min(start + 100, interactions.count)]
+                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(chunk.count * 10)
+                for row in chunk {
+                    binds += [
                         .uuid(row.id), .uuid(row.agentId), .text(row.type), .text(row.requestJSON), .text(row.responseJSON),
                         .optionalText(row.model), .integer(row.statusCode), .float(row.durationMs),
                         .text(row.evaluationJSON), .date(row.createdAt),
                     ]
-                )
+                }
+                _ = try await connection.query("INSERT INTO interactions (\(Self.interactionColumns)) VALUES \(placeholders)", binds)
             }
         }
     }

@@ -44,12 +44,24 @@ public final class SQLiteStore: Store {
     /// Runs one statement under the connection lock.
     @discardableResult
     func run(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await lock.withLock { try await self.connection.query(sql, binds) }
+        try await Self.mappingErrors { try await lock.withLock { try await self.connection.query(sql, binds) } }
+    }
+
+    /// Constraint and value errors are `rejected` (retrying cannot help); the rest `unavailable`.
+    static func mappingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SQLiteError {
+            switch error.reason {
+            case .constraint, .mismatch, .tooBig, .range: throw StoreError.rejected(error.message)
+            default: throw StoreError.unavailable(error.message)
+            }
+        }
     }
 
     /// Runs several statements as one transaction under the connection lock.
     func transaction<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
-        try await lock.withLock {
+        try await Self.mappingErrors { try await lock.withLock {
             _ = try await self.connection.query("BEGIN IMMEDIATE")
             do {
                 let result = try await body(self.connection)
@@ -59,7 +71,7 @@ public final class SQLiteStore: Store {
                 _ = try? await self.connection.query("ROLLBACK")
                 throw error
             }
-        }
+        } }
     }
 
     public func migrate() async throws {

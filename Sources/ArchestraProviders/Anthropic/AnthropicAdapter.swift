@@ -27,7 +27,7 @@ public struct AnthropicAdapter: ProviderAdapter {
                 guard case .object(let tool) = item, case .string(let name)? = tool["name"] else {
                     throw ProviderRequestError("tools[\(index)] must be an object with a string 'name'")
                 }
-                let schema = tool["input_schema"].flatMap { $0.isNull ? nil : $0 } ?? .object(JSONObject())
+                let schema = tool["input_schema"].flatMap { $0.isNull ? JSONValue?.none : $0 } ?? .object(JSONObject())
                 declarations.append(ToolDeclaration(name: name, description: tool["description"]?.stringValue, parameters: schema))
             }
         }
