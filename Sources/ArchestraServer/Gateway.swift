@@ -46,7 +46,7 @@ public func buildGateway(
         logger: logger
     )
     application.beforeServerStarts {
-        try await StoreFactory.migrate(store, timeout: .seconds(20))
+        try await StoreFactory.migrate(store, timeout: .seconds(10))
     }
     return Gateway(application: application, store: store, log: log)
 }

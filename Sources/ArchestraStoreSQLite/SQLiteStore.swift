@@ -3,6 +3,7 @@ import ArchestraStore
 import Foundation
 import Logging
 import SQLiteNIO
+import Synchronization
 
 /// The embedded store: one SQLite file (or memory), one connection, operations serialised in arrival order.
 public final class SQLiteStore: Store {
@@ -14,6 +15,7 @@ public final class SQLiteStore: Store {
 
     let connection: SQLiteConnection
     let lock = AsyncSerialLock()
+    private let closed = Mutex(false)
 
     private init(connection: SQLiteConnection) {
         self.connection = connection
@@ -89,7 +91,11 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Closes the connection once; safe to call again. Runs outside the caller's task so that a cancelled caller
+    /// (a service group tearing down after a failed start) still closes it.
     public func shutdown() async throws {
-        try await connection.close()
+        guard closed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
+        let connection = self.connection
+        try await Task.detached { try await connection.close() }.value
     }
 }

@@ -21,13 +21,20 @@ struct Serve: AsyncParsableCommand {
             fail("invalid configuration: \(error)")
         }
         let logger = makeLogger()
+        let gateway: Gateway
         do {
-            let gateway = try await buildGateway(config: config, logger: logger) { _ in
+            gateway = try await buildGateway(config: config, logger: logger) { _ in
                 // Written unbuffered: print() to a pipe would sit in a buffer until exit.
                 FileHandle.standardOutput.write(Data((config.startupSummary + "\n").utf8))
             }
+        } catch {
+            fail(StartupFailure.describe(error, config: config))
+        }
+        do {
             try await gateway.application.runService()
         } catch {
+            // The store must be closed before the process ends, or SQLite's connection asserts on deinit.
+            try? await gateway.store.shutdown()
             fail(StartupFailure.describe(error, config: config))
         }
     }
