@@ -95,7 +95,7 @@ public final class SQLiteStore: Store {
     /// (a service group tearing down after a failed start) still closes it.
     public func shutdown() async throws {
         guard closed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
-        let connection = self.connection
-        try await Task.detached { try await connection.close() }.value
+        // Under the lock, so a write still in progress finishes before the connection goes away.
+        try await Task.detached { [lock, connection] in try await lock.withLock { try await connection.close() } }.value
     }
 }

@@ -42,8 +42,8 @@ public struct PolicyCondition: Sendable, Hashable {
         switch op {
         case .equal: return text.unicodeScalars.elementsEqual(value.unicodeScalars)
         case .notEqual: return !text.unicodeScalars.elementsEqual(value.unicodeScalars)
-        case .contains: return value.isEmpty || text.range(of: value, options: .literal) != nil
-        case .notContains: return !(value.isEmpty || text.range(of: value, options: .literal) != nil)
+        case .contains: return text.containsBytes(value)
+        case .notContains: return !text.containsBytes(value)
         case .startsWith: return text.unicodeScalars.starts(with: value.unicodeScalars)
         case .endsWith: return text.unicodeScalars.reversed().starts(with: value.unicodeScalars.reversed())
         case .regex: return compiled?.matches(text) ?? false

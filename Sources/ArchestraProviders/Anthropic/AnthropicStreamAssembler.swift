@@ -105,7 +105,7 @@ public struct AnthropicStreamAssembly: ProviderStreamAssembly {
 
     public mutating func observeUpstream(_ event: ServerSentEvent) -> Bool {
         upstream.add(data: event.data)
-        guard event.data.contains("tool_use"), case .object(let data)? = try? JSONParser.parse(event.data) else { return false }
+        guard event.data.containsBytes("tool_use"), case .object(let data)? = try? JSONParser.parse(event.data) else { return false }
         return data["type"]?.stringValue == "content_block_start" && data["content_block"]?["type"]?.stringValue == "tool_use"
     }
 

@@ -71,7 +71,7 @@ public struct GeminiStreamAssembly: ProviderStreamAssembly {
 
     public mutating func observeUpstream(_ event: ServerSentEvent) -> Bool {
         upstream.add(data: event.data)
-        guard event.data.contains("functionCall"), case .object(let chunk)? = try? JSONParser.parse(event.data) else { return false }
+        guard event.data.containsBytes("functionCall"), case .object(let chunk)? = try? JSONParser.parse(event.data) else { return false }
         return !GeminiAdapter.toolCalls(in: chunk["candidates"]?.arrayValue ?? []).isEmpty
     }
 

@@ -108,7 +108,7 @@ public enum OpenAIAdapter {
     /// Whether a stream chunk's payload carries a tool call (from then on the gate holds the stream).
     public static func chunkCarriesToolCall(_ data: String) -> Bool {
         // Cheap pre-check: most chunks are text deltas and need no parse.
-        guard data.contains("tool_calls"), case .object(let chunk)? = try? JSONParser.parse(data) else { return false }
+        guard data.containsBytes("tool_calls"), case .object(let chunk)? = try? JSONParser.parse(data) else { return false }
         for choice in chunk["choices"]?.arrayValue ?? [] {
             if let calls = choice["delta"]?["tool_calls"]?.arrayValue, !calls.isEmpty { return true }
         }

@@ -17,14 +17,11 @@ enum ProviderPath: Equatable {
         let prefix = "/v1/\(provider.rawValue)/"
         guard path.hasPrefix(prefix) else { throw GatewayError.notFound("Route not found") }
         var segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        for segment in segments {
-            let lowered = segment.lowercased()
-            if segment == "." || segment == ".." || lowered.contains("%2f") || lowered.contains("%5c") || lowered.contains("%2e") {
-                throw GatewayError.badRequest("Path segments '.', '..' and encoded slashes are not allowed")
-            }
+        for segment in segments where isUnsafe(segment) {
+            throw GatewayError.badRequest("Path segments '.', '..' and encoded slashes are not allowed")
         }
         if method == "POST", let target = try pipelineTarget(segments, query: query, provider: provider) { return .pipeline(target) }
-        if pipelineSuffixes.contains(where: { path.hasSuffix($0) }) { throw GatewayError.notFound("Route not found") }
+        if looksLikePipeline(path) { throw GatewayError.notFound("Route not found") }
         if let first = segments.first, UUID(uuidString: first) != nil { segments.removeFirst() }
         if provider != .openai, let first = segments.first, first == "v1" || first == "v1beta" { segments.removeFirst() }
         return .passThrough(upstreamPath: "/" + segments.joined(separator: "/"))
@@ -67,6 +64,28 @@ enum ProviderPath: Equatable {
                 template: "/v1/gemini\(agentPart)/models/:model:\(action)"
             )
         }
+    }
+
+    /// A path that ends like a pipeline route in any letter case or with trailing slashes: never forwarded, so no
+    /// spelling of a pipeline call can bypass the policies.
+    private static func looksLikePipeline(_ path: String) -> Bool {
+        var normalized = Substring(path.lowercased())
+        while normalized.hasSuffix("/") { normalized = normalized.dropLast() }
+        return pipelineSuffixes.contains { normalized.hasSuffix($0.lowercased()) }
+    }
+
+    /// `.`, `..`, or an encoded `/`, `\` or `.` (which could turn into one after decoding upstream). A byte scan: this
+    /// runs on every proxied request.
+    private static func isUnsafe(_ segment: String) -> Bool {
+        if segment == "." || segment == ".." { return true }
+        let bytes = Array(segment.utf8)
+        guard bytes.contains(UInt8(ascii: "%")) else { return false }
+        for index in bytes.indices.dropLast(2) where bytes[index] == UInt8(ascii: "%") {
+            let high = bytes[index + 1], low = bytes[index + 2] | 0x20
+            if high == UInt8(ascii: "2"), low == UInt8(ascii: "f") || low == UInt8(ascii: "e") { return true }
+            if high == UInt8(ascii: "5"), low == UInt8(ascii: "c") { return true }
+        }
+        return false
     }
 
     private static func isProviderShapeStart(_ segment: String, provider: Provider) -> Bool {

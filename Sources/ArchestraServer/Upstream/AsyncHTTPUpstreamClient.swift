@@ -15,6 +15,8 @@ final class AsyncHTTPUpstreamClient: UpstreamClient, Service {
         configuration.decompression = .disabled
         configuration.timeout.connect = .seconds(10)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        // A refused connection is answered 502 at once instead of being retried until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

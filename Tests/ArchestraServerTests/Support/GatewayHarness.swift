@@ -2,12 +2,14 @@ import ArchestraCore
 import ArchestraServer
 import ArchestraStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import NIOPosix
 import Testing
 
 /// A running gateway under test: the app, its store and a client bound to its live socket.
@@ -138,7 +140,7 @@ func withGateway(
     // A failing test body must still end in a graceful shutdown: an error escaping `test(.live)` cancels the
     // application instead, which is not the path under test (and leaves the SQLite connection open).
     let failure: (any Error)? = try await gateway.application.test(.live) { client in
-        guard let port = client.port else { return FakeUpstreamError.didNotStart }
+        guard let port = client.port else { return HarnessError.noPort }
         var live = LiveGateway(gateway: gateway, client: client, port: port)
         live.adminToken = environment["ARCHESTRA_ADMIN_TOKEN"]
         do {
@@ -149,6 +151,12 @@ func withGateway(
         }
     }
     if let failure { throw failure }
+}
+
+/// Failures of the test harness itself.
+enum HarnessError: Error {
+    /// The live test framework did not report the server's port.
+    case noPort
 }
 
 /// Runs a fake provider and a gateway pointed at it.
@@ -164,13 +172,23 @@ func withUpstreamAndGateway(
     }
 }
 
-/// A TCP port on 127.0.0.1 that nothing listens on (bound once, then closed).
+/// A TCP port on 127.0.0.1 that refuses connections for the whole test run: a socket is bound to it and never
+/// listens, so connecting is refused and no other test's server can be given the same port.
 let closedPort: Int = {
-    let group = MultiThreadedEventLoopGroup.singleton
-    let channel = try! ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).wait()
-    let port = channel.localAddress!.port!
-    try! channel.close().wait()
-    return port
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    precondition(descriptor >= 0, "socket() failed")
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+            bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+        }
+    }
+    precondition(bound, "could not reserve a port")
+    return Int(UInt16(bigEndian: address.sin_port))
 }()
 
 /// JSON equality that ignores member order and compares numbers by value.
