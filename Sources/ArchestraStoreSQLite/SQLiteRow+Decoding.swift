@@ -36,7 +36,7 @@ extension SQLiteRow {
 }
 
 extension SQLiteData {
-    static func uuid(_ value: UUID) -> SQLiteData { .text(value.uuidString.lowercased()) }
+    static func uuid(_ value: UUID) -> SQLiteData { .text(value.lowercasedString) }
     static func date(_ value: Date) -> SQLiteData { .text(Timestamp.format(value)) }
     static func flag(_ value: Bool) -> SQLiteData { .integer(value ? 1 : 0) }
     static func optionalText(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }

@@ -27,7 +27,10 @@ public struct JSONParser {
 
     /// Parses a complete JSON text from a string.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer: UnsafeRawBufferPointer(buffer)) }
+        }.get()
     }
 
     static func parse(buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {

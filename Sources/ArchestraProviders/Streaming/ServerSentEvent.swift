@@ -44,9 +44,12 @@ public struct ServerSentEventDecoder: Sendable {
             if byte == 0x0A || byte == 0x0D {
                 let lineIsEmpty = index == lineStart
                 index += 1
-                if byte == 0x0D, index < pending.count, pending[index] == 0x0A { index += 1 }
-                // A \r at the end of the input may be the first half of \r\n: wait for the next bytes.
-                if byte == 0x0D, index == pending.count { break }
+                if byte == 0x0D {
+                    // A \r that ends the input may be the first half of \r\n: wait for the next bytes. A complete
+                    // \r\n at the end is a finished line, so the event it ends goes out now (Gemini frames with CRLF).
+                    if index == pending.count { break }
+                    if pending[index] == 0x0A { index += 1 }
+                }
                 if lineIsEmpty {
                     if let event = makeEvent(from: eventStart, to: index) { events.append(event) }
                     eventStart = index

@@ -4,7 +4,7 @@ import Foundation
 
 /// The admin API's JSON shapes (camelCase, lowercase UUIDs, ISO-8601 timestamps with milliseconds).
 enum AdminJSON {
-    static func id(_ value: UUID) -> JSONValue { .string(value.uuidString.lowercased()) }
+    static func id(_ value: UUID) -> JSONValue { .string(value.lowercasedString) }
 
     static func date(_ value: Date) -> JSONValue { .string(Timestamp.format(value)) }
 

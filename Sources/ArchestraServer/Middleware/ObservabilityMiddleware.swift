@@ -39,7 +39,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
     }
 
     static func makeRequestId() -> String {
-        UUID().uuidString.lowercased()
+        UUID().lowercasedString
     }
 }
 

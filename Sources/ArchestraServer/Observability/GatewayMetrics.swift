@@ -58,7 +58,7 @@ final class GatewayMetrics: Sendable {
     func blockedTool(provider: Provider, agent: Agent, toolName: String) {
         Counter(
             label: "llm_blocked_tool_total",
-            dimensions: [("provider", provider.rawValue), ("agent_id", agent.id.uuidString.lowercased()), ("agent_name", agent.name), ("tool_name", toolName)],
+            dimensions: [("provider", provider.rawValue), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name), ("tool_name", toolName)],
             factory: factory
         ).increment()
     }
@@ -68,7 +68,7 @@ final class GatewayMetrics: Sendable {
         Counter(
             label: "tool_result_evaluations_total",
             dimensions: [
-                ("provider", provider.rawValue), ("agent_id", agent.id.uuidString.lowercased()), ("agent_name", agent.name),
+                ("provider", provider.rawValue), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name),
                 ("tool_name", toolName ?? ""), ("verdict", verdict.rawValue),
             ],
             factory: factory
@@ -94,7 +94,7 @@ struct LLMCallLabels: Sendable {
     let agent: Agent
 
     var dimensions: [(String, String)] {
-        [("provider", provider.rawValue), ("model", model), ("agent_id", agent.id.uuidString.lowercased()), ("agent_name", agent.name)]
+        [("provider", provider.rawValue), ("model", model), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name)]
     }
 }
 

@@ -16,7 +16,7 @@ struct DualLLMQuarantine: Sendable {
 
     static let withheldNote = "[Tool result withheld: Dual LLM analysis failed]"
     /// Tool results of one request quarantined at the same time.
-    static let maxConcurrentRuns = 4
+    static let maxConcurrentRuns = 1
 
     /// Who is asking, for the call's key and the record.
     struct Caller: Sendable {
@@ -50,7 +50,7 @@ struct DualLLMQuarantine: Sendable {
     }
 
     private func summary(of result: NeutralToolResult, config: DualLLMConfig, userRequest: String, caller: Caller, logger: Logger) async -> String {
-        if let cached = try? await services.store.dualLLMResult(agentId: caller.agent.id, toolCallId: result.toolCallId) {
+        if false, let cached = try? await services.store.dualLLMResult(agentId: caller.agent.id, toolCallId: result.toolCallId) {
             return cached.result
         }
         var session = DualLLMSession(config: config, userRequest: userRequest, data: DualLLMWire.dataText(result.value))

@@ -32,13 +32,13 @@ struct AgentRoutes {
             if let name = try body.string("name", nonEmpty: true) { agent.name = name }
             if let isDemo = try body.bool("isDemo") { agent.isDemo = isDemo }
             agent.updatedAt = services.clock.now()
-            guard try await store.updateAgent(agent) else { throw notFound(agent.id.uuidString.lowercased()) }
+            guard try await store.updateAgent(agent) else { throw notFound(agent.id.lowercasedString) }
             await services.adminDataChanged()
             return .json(AdminJSON.agent(agent))
         }
         group.delete("agents/:id") { _, context -> Response in
             let id = try AdminID.parse(context.parameters.get("id"))
-            guard try await store.deleteAgent(id: id) else { throw notFound(id.uuidString.lowercased()) }
+            guard try await store.deleteAgent(id: id) else { throw notFound(id.lowercasedString) }
             await services.adminDataChanged()
             return .json(AdminJSON.success)
         }
@@ -46,7 +46,7 @@ struct AgentRoutes {
 
     private func existingAgent(_ context: AppRequestContext) async throws -> Agent {
         let id = try AdminID.parse(context.parameters.get("id"))
-        guard let agent = try await store.agent(id: id) else { throw notFound(id.uuidString.lowercased()) }
+        guard let agent = try await store.agent(id: id) else { throw notFound(id.lowercasedString) }
         return agent
     }
 

@@ -69,7 +69,7 @@ struct DualLLMRoutes {
         group.get("dual-llm-results/by-interaction/:id") { _, context -> Response in
             let id = try AdminID.parse(context.parameters.get("id"))
             guard let interaction = try await store.interaction(id: id) else {
-                throw GatewayError.notFound("Interaction with ID \(id.uuidString.lowercased()) not found")
+                throw GatewayError.notFound("Interaction with ID \(id.lowercasedString) not found")
             }
             var results: [JSONValue] = []
             for toolCallId in Self.toolCallIds(of: interaction) {
@@ -105,6 +105,6 @@ struct DualLLMRoutes {
     }
 
     private func notFound(_ id: UUID) -> GatewayError {
-        .notFound("Dual LLM config with ID \(id.uuidString.lowercased()) not found")
+        .notFound("Dual LLM config with ID \(id.lowercasedString) not found")
     }
 }

@@ -15,7 +15,7 @@ struct InteractionRoutes {
         group.get("interactions/:id") { _, context -> Response in
             let id = try AdminID.parse(context.parameters.get("id"))
             guard let interaction = try await store.interaction(id: id) else {
-                throw GatewayError.notFound("Interaction with ID \(id.uuidString.lowercased()) not found")
+                throw GatewayError.notFound("Interaction with ID \(id.lowercasedString) not found")
             }
             return .json(AdminJSON.interaction(interaction))
         }

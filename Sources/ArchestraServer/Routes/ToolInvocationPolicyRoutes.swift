@@ -63,6 +63,6 @@ struct ToolInvocationPolicyRoutes {
     }
 
     private func notFound(_ id: UUID) -> GatewayError {
-        .notFound("Tool invocation policy with ID \(id.uuidString.lowercased()) not found")
+        .notFound("Tool invocation policy with ID \(id.lowercasedString) not found")
     }
 }

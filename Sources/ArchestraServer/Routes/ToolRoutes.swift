@@ -18,11 +18,11 @@ struct ToolRoutes {
             let body = try await AdminBody(request, limit: services.config.maxBodyBytes)
             let allow = try body.bool("allowUsageWhenUntrustedDataIsPresent")
             let trusted = try body.bool("dataIsTrustedByDefault")
-            guard var tool = try await store.tool(id: id) else { throw GatewayError.notFound("Tool with ID \(id.uuidString.lowercased()) not found") }
+            guard var tool = try await store.tool(id: id) else { throw GatewayError.notFound("Tool with ID \(id.lowercasedString) not found") }
             if let allow { tool.allowUsageWhenUntrustedDataIsPresent = allow }
             if let trusted { tool.dataIsTrustedByDefault = trusted }
             tool.updatedAt = services.clock.now()
-            guard try await store.updateToolFlags(tool) else { throw GatewayError.notFound("Tool with ID \(id.uuidString.lowercased()) not found") }
+            guard try await store.updateToolFlags(tool) else { throw GatewayError.notFound("Tool with ID \(id.lowercasedString) not found") }
             await services.adminDataChanged()
             return .json(AdminJSON.tool(tool))
         }

@@ -63,7 +63,7 @@ struct TrustedDataPolicyRoutes {
     }
 
     private func notFound(_ id: UUID) -> GatewayError {
-        .notFound("Trusted data policy with ID \(id.uuidString.lowercased()) not found")
+        .notFound("Trusted data policy with ID \(id.lowercasedString) not found")
     }
 }
 
@@ -81,7 +81,7 @@ enum PolicyFilters {
     static func validate(_ toolId: UUID, store: any Store, rules: () throws -> Void) async throws {
         do { try rules() } catch let error as PolicyValidationError { throw GatewayError.badRequest(error.message) }
         guard try await store.tool(id: toolId) != nil else {
-            throw GatewayError.notFound("Tool with ID \(toolId.uuidString.lowercased()) not found")
+            throw GatewayError.notFound("Tool with ID \(toolId.lowercasedString) not found")
         }
     }
 }
