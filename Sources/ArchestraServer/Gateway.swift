@@ -47,6 +47,8 @@ public func buildGateway(
     )
     application.beforeServerStarts {
         try await StoreFactory.migrate(store, timeout: .seconds(10))
+        // Loaded (and created on first start) before serving, so the hot path finds it in memory.
+        _ = try await services.dualLLM.current()
     }
     return Gateway(application: application, store: store, log: log)
 }

@@ -55,7 +55,12 @@ public final class SQLiteStore: Store {
             return try await body()
         } catch let error as SQLiteError {
             switch error.reason {
-            case .constraint, .mismatch, .tooBig, .range: throw StoreError.rejected(error.message)
+            // SQLiteNIO reports constraint failures by their extended code (foreign key, unique, …), not as `.constraint`.
+            case .constraint, .constraintCheckFailed, .constraintCommitHookFailed, .constraintForeignKeyFailed,
+                .constraintUserFunctionFailed, .constraintNotNullFailed, .constraintPrimaryKeyFailed, .constraintTriggerFailed,
+                .constraintUniqueFailed, .constraintVirtualTableFailed, .constraintUniqueRowIDFailed,
+                .constraintUpdateTriggerDeletedRow, .constraintStrictDataTypeFailed, .mismatch, .tooBig, .range:
+                throw StoreError.rejected(error.message)
             default: throw StoreError.unavailable(error.message)
             }
         }

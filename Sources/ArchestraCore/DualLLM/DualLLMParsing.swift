@@ -31,7 +31,8 @@ public struct DualLLMQuestion: Sendable, Equatable {
     public init?(parsing text: String) {
         guard let questionRange = text.range(of: "QUESTION:") else { return nil }
         let afterQuestion = text[questionRange.upperBound...]
-        let lines = afterQuestion.split(separator: "\n", omittingEmptySubsequences: false)
+        // `\r\n` is one Character in Swift, so splitting on "\n" alone would leave CRLF text as one line.
+        let lines = afterQuestion.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         var questionLines: [Substring] = []
         var optionLines: [Substring] = []
         var inOptions = false

@@ -16,7 +16,7 @@ struct DualLLMQuarantine: Sendable {
 
     static let withheldNote = "[Tool result withheld: Dual LLM analysis failed]"
     /// Tool results of one request quarantined at the same time.
-    static let maxConcurrentRuns = 1
+    static let maxConcurrentRuns = 4
 
     /// Who is asking, for the call's key and the record.
     struct Caller: Sendable {
@@ -32,7 +32,16 @@ struct DualLLMQuarantine: Sendable {
         _ results: [NeutralToolResult], judgements: [TrustJudgement], userRequest: String, caller: Caller, logger: Logger
     ) async -> [Int: String] {
         let candidates = zip(results, judgements).enumerated().filter { $0.element.1.verdict == .untrusted }.map { ($0.offset, $0.element.0) }
-        guard !candidates.isEmpty, let config = try? await services.dualLLM.current(), config.enabled else { return [:] }
+        guard !candidates.isEmpty else { return [:] }
+        let config: DualLLMConfig
+        do {
+            config = try await services.dualLLM.current()
+        } catch {
+            // Whether the quarantine is on is unknown: fail closed rather than pass untrusted data on.
+            logger.error("Dual LLM configuration unavailable; untrusted tool results withheld", metadata: ["error": "\(error)"])
+            return Dictionary(uniqueKeysWithValues: candidates.map { ($0.0, Self.withheldNote) })
+        }
+        guard config.enabled else { return [:] }
         return await withTaskGroup(of: (Int, String).self) { group in
             var replacements: [Int: String] = [:]
             var pending = candidates[...]
@@ -50,7 +59,7 @@ struct DualLLMQuarantine: Sendable {
     }
 
     private func summary(of result: NeutralToolResult, config: DualLLMConfig, userRequest: String, caller: Caller, logger: Logger) async -> String {
-        if false, let cached = try? await services.store.dualLLMResult(agentId: caller.agent.id, toolCallId: result.toolCallId) {
+        if let cached = try? await services.store.dualLLMResult(agentId: caller.agent.id, toolCallId: result.toolCallId) {
             return cached.result
         }
         var session = DualLLMSession(config: config, userRequest: userRequest, data: DualLLMWire.dataText(result.value))
