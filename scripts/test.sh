@@ -6,8 +6,9 @@
 # 1. `swift test` with a throwaway PostgreSQL cluster, so the store suite runs
 #    against real PostgreSQL as well as SQLite (ARCHESTRA_REQUIRE_POSTGRES=1
 #    turns a missing database into a failure instead of a silent skip).
-# 2. The real-client checks: the official OpenAI SDK against the built gateway
-#    (scripts/sdk-checks/run.sh).
+# 2. The real-client checks: the official OpenAI, Anthropic and Google Gen AI
+#    SDKs against the built gateway, in mock mode (with the refusal checks) and
+#    in front of a fake upstream (scripts/sdk-checks/run.sh).
 #
 # Works as root on a fresh Debian machine with only Swift installed: it
 # installs PostgreSQL and the Python venv when they are missing, and reuses

@@ -1,19 +1,42 @@
 #!/usr/bin/env python3
-"""A tiny stand-in for the OpenAI API, for the real-client checks.
+"""A tiny stand-in for the OpenAI, Anthropic and Gemini APIs, for the real-client checks.
 
 Usage: fake_upstream.py PORT   (0 picks a free port)
 
 Listens on 127.0.0.1 and prints the port it got as the first line of stdout.
+Every reply calls one tool, get_weather with {"city":"Paris"}, and carries an
+unknown field the gateway must pass through untouched.
 
+OpenAI (the gateway's ARCHESTRA_OPENAI_BASE_URL is this server's root):
 - POST .../chat/completions answers a chat.completion holding one tool call
-  (get_weather, {"city":"Paris"}) plus an unknown top-level field
-  "x_fake_upstream": true. With "stream": true in the body it answers
-  text/event-stream instead: the tool call's arguments split across two
-  chunks, an unknown field in a chunk, a usage chunk when
+  plus an unknown top-level field "x_fake_upstream": true. With "stream": true
+  in the body it answers text/event-stream instead: the tool call's arguments
+  split across two chunks, an unknown field in a chunk, a usage chunk when
   stream_options.include_usage is set, then `data: [DONE]`.
-- GET .../models lists one model (gpt-4o), for the pass-through route.
-- GET /__requests returns every request received so far (method, path,
-  lower-cased headers, body) so a check can see what the gateway forwarded.
+- GET .../models lists one model (gpt-4o), for the pass-through route; with
+  an `anthropic-version` header in Anthropic's shape (claude-sonnet-4-6), with
+  an `x-goog-api-key` header or `key` query in Gemini's (gemini-2.5-flash).
+
+Anthropic (ARCHESTRA_ANTHROPIC_BASE_URL):
+- POST .../messages answers a message whose content is a text block and a
+  tool_use block, plus "x_fake_upstream": true. With "stream": true it answers
+  in Anthropic's framing (`event: <type>` + `data: <json>`): message_start
+  (with an unknown "x_fake_chunk": true), ping, the text block, the tool_use
+  block whose input arrives in several input_json_delta pieces (its
+  content_block_start carries "x_fake_held": true), message_delta with usage,
+  message_stop.
+
+Gemini (ARCHESTRA_GEMINI_BASE_URL):
+- POST .../models/{model}:generateContent answers a GenerateContentResponse
+  with one functionCall part, plus "x_fake_upstream": true.
+- POST .../models/{model}:streamGenerateContent?alt=sse answers
+  `data: <GenerateContentResponse>` events framed with CRLF as Google's API
+  does: a text chunk (with "x_fake_chunk": true), then the functionCall chunk
+  with finishReason and usageMetadata; the stream ends when the connection
+  closes. Without alt=sse it answers 400.
+
+GET /__requests returns every request received so far (method, path,
+lower-cased headers, body) so a check can see what the gateway forwarded.
 
 Standard library only: it must run before any virtualenv exists.
 """
@@ -109,6 +132,120 @@ def stream_chunks(model, include_usage):
     return chunks
 
 
+# --- Anthropic --------------------------------------------------------------
+
+ANTHROPIC_TEXT = "Let me look that up."
+# The tool_use input as the streamed input_json_delta pieces; joined they are
+# TOOL_ARGUMENTS. The first piece is empty, as the real API often sends it.
+ANTHROPIC_INPUT_PIECES = ["", '{"ci', 'ty": ', '"Par', 'is"}']
+assert "".join(ANTHROPIC_INPUT_PIECES).replace(" ", "") == TOOL_ARGUMENTS
+
+
+def anthropic_message(model):
+    return {
+        "id": "msg_fake123",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [
+            {"type": "text", "text": ANTHROPIC_TEXT},
+            {"type": "tool_use", "id": "toolu_fake789", "name": TOOL_NAME, "input": json.loads(TOOL_ARGUMENTS)},
+        ],
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 21, "output_tokens": 7},
+        "x_fake_upstream": True,
+    }
+
+
+def anthropic_events(model):
+    """(event name, payload) pairs of a streamed anthropic_message."""
+    start = anthropic_message(model)
+    start.update(content=[], stop_reason=None, usage={"input_tokens": 21, "output_tokens": 1})
+    del start["x_fake_upstream"]
+    events = [
+        ("message_start", {"type": "message_start", "message": start, "x_fake_chunk": True}),
+        ("ping", {"type": "ping"}),
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": ANTHROPIC_TEXT[:8]}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": ANTHROPIC_TEXT[8:]}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 1,
+                "content_block": {"type": "tool_use", "id": "toolu_fake789", "name": TOOL_NAME, "input": {}},
+                "x_fake_held": True,
+            },
+        ),
+    ]
+    for piece in ANTHROPIC_INPUT_PIECES:
+        events.append(
+            ("content_block_delta", {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": piece}})
+        )
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 1}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None}, "usage": {"output_tokens": 7}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return events
+
+
+# --- Gemini -----------------------------------------------------------------
+
+GEMINI_TEXT = "Let me look that up."
+GEMINI_USAGE = {"promptTokenCount": 21, "candidatesTokenCount": 7, "totalTokenCount": 28}
+
+
+def gemini_response(model):
+    return {
+        "candidates": [
+            {
+                "content": {"role": "model", "parts": [{"functionCall": {"name": TOOL_NAME, "args": json.loads(TOOL_ARGUMENTS)}}]},
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ],
+        "usageMetadata": GEMINI_USAGE,
+        "modelVersion": model,
+        "responseId": "fake-gemini-123",
+        "x_fake_upstream": True,
+    }
+
+
+def gemini_stream_chunks(model):
+    return [
+        {
+            "candidates": [{"content": {"role": "model", "parts": [{"text": GEMINI_TEXT}]}, "index": 0}],
+            "modelVersion": model,
+            "responseId": "fake-gemini-123",
+            "x_fake_chunk": True,
+        },
+        {
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"functionCall": {"name": TOOL_NAME, "args": json.loads(TOOL_ARGUMENTS)}}]},
+                    "finishReason": "STOP",
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": GEMINI_USAGE,
+            "modelVersion": model,
+            "responseId": "fake-gemini-123",
+        },
+    ]
+
+
+def error_body(provider, status, message):
+    """An error in the provider's own shape."""
+    if provider == "anthropic":
+        return {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+    if provider == "gemini":
+        return {"error": {"code": status, "message": message, "status": "INVALID_ARGUMENT"}}
+    return {"error": {"message": message, "type": "invalid_request_error"}}
+
+
 class Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 with keep-alive and chunked streams, as the real API answers.
     protocol_version = "HTTP/1.1"
@@ -160,34 +297,70 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._record(b"")
         if self.path.split("?")[0].endswith("/models"):
-            model = {"id": "gpt-4o", "object": "model", "created": 1715367049, "owned_by": "fake-upstream"}
-            self._send_json(200, {"object": "list", "data": [model]})
+            # Each SDK lists models in its provider's shape; tell them apart by their headers.
+            if "anthropic-version" in self.headers:
+                model = {"id": "claude-sonnet-4-6", "type": "model", "display_name": "Claude (fake)",
+                         "created_at": "2025-09-29T00:00:00Z"}
+                self._send_json(200, {"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]})
+            elif "x-goog-api-key" in self.headers or "key=" in self.path:
+                model = {"name": "models/gemini-2.5-flash", "displayName": "Gemini (fake)",
+                         "supportedGenerationMethods": ["generateContent"]}
+                self._send_json(200, {"models": [model]})
+            else:
+                model = {"id": "gpt-4o", "object": "model", "created": 1715367049, "owned_by": "fake-upstream"}
+                self._send_json(200, {"object": "list", "data": [model]})
             return
         self._send_json(404, {"error": {"message": f"fake upstream has no {self.path}", "type": "invalid_request_error"}})
 
     def do_POST(self):
         raw = self._read_body()
         body = self._record(raw)
-        if not self.path.split("?")[0].endswith("/chat/completions"):
-            self._send_json(404, {"error": {"message": f"fake upstream has no {self.path}", "type": "invalid_request_error"}})
+        path, _, query = self.path.partition("?")
+        if path.endswith("/chat/completions"):
+            provider = "openai"
+        elif path.endswith("/messages"):
+            provider = "anthropic"
+        elif path.endswith(":generateContent") or path.endswith(":streamGenerateContent"):
+            provider = "gemini"
+        else:
+            self._send_json(404, error_body("openai", 404, f"fake upstream has no {self.path}"))
             return
         if not isinstance(body, dict):
-            self._send_json(400, {"error": {"message": "body is not a JSON object", "type": "invalid_request_error"}})
+            self._send_json(400, error_body(provider, 400, "body is not a JSON object"))
             return
-        model = body.get("model") or "gpt-4o"
-        if body.get("stream") is True:
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            self._stream(stream_chunks(model, include_usage))
+        if provider == "openai":
+            model = body.get("model") or "gpt-4o"
+            if body.get("stream") is True:
+                include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+                self._stream([f"data: {json.dumps(c)}\n\n" for c in stream_chunks(model, include_usage)] + ["data: [DONE]\n\n"])
+            else:
+                self._send_json(200, completion(model))
+        elif provider == "anthropic":
+            model = body.get("model") or "claude-sonnet-4-6"
+            if body.get("stream") is True:
+                self._stream(
+                    [f"event: {name}\ndata: {json.dumps(payload)}\n\n" for name, payload in anthropic_events(model)],
+                    "text/event-stream; charset=utf-8",
+                )
+            else:
+                self._send_json(200, anthropic_message(model))
         else:
-            self._send_json(200, completion(model))
+            model = path.rsplit("/", 1)[-1].split(":", 1)[0]
+            if path.endswith(":streamGenerateContent"):
+                if "alt=sse" not in query.split("&"):
+                    self._send_json(400, error_body("gemini", 400, "fake upstream streams only with alt=sse"))
+                    return
+                # Google's API frames its events with CRLF; the stream ends when the body does.
+                self._stream([f"data: {json.dumps(c)}\r\n\r\n" for c in gemini_stream_chunks(model)])
+            else:
+                self._send_json(200, gemini_response(model))
 
-    def _stream(self, chunks):
+    def _stream(self, events, content_type="text/event-stream"):
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        events = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
         for event in events:
             data = event.encode()
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))

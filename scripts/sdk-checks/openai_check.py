@@ -3,13 +3,19 @@
 
 Usage:
   openai_check.py --gateway http://127.0.0.1:PORT \
-      --expect-tool NAME --expect-args JSON [--fake-upstream http://127.0.0.1:PORT]
+      --expect-tool NAME --expect-args JSON [--fake-upstream http://127.0.0.1:PORT] [--refusal]
 
 The gateway answers with whatever its upstream says, so the caller tells which
 tool call to expect: mock mode's canned `list_files` {"path": "."}, or the fake
 upstream's `get_weather` {"city": "Paris"}. With --fake-upstream the script also
 asserts what only a real upstream can show: unknown fields passing through, and
-the request (body, key, headers) the upstream received.
+the request (body, key, headers) the upstream received. With --refusal (mock
+mode) it then sends a conversation holding an untrusted tool result -- an
+e-mail with an injected instruction, as a `role: tool` message after an
+assistant `tool_calls` message -- and expects the mock reply's list_files call
+refused as an ordinary assistant message (contract §3.4-3.5), non-streaming
+and streaming; after the e-mail tool is marked trusted through the admin API
+the same requests must return the call.
 
 Each check prints PASS or FAIL; the last line is `N passed, N failed`, and the
 exit status is non-zero when anything failed.
@@ -18,65 +24,37 @@ exit status is non-zero when anything failed.
 import argparse
 import json
 import sys
-import time
-import traceback
-import urllib.error
-import urllib.request
 
 import openai
 from openai import OpenAI
 
+from checklib import (
+    EMAIL_TOOL,
+    EMAIL_TOOL_DESCRIPTION,
+    EMAIL_TOOL_SCHEMA,
+    INJECTED_EMAIL,
+    MOCK_ARGS,
+    MOCK_REFUSAL,
+    MOCK_REFUSAL_CONTENT,
+    MOCK_TOOL,
+    MOCK_TOOL_DESCRIPTION,
+    MOCK_TOOL_SCHEMA,
+    REFUSAL_AGENT_PREFIX,
+    USER_REQUEST,
+    Checks,
+    check_refusal_record,
+    create_agent,
+    expect_equal,
+    get_json,
+    patch_tool,
+    scenario_interactions,
+    wait_for_tool,
+)
+
 API_KEY = "sk-test"
 MODEL = "gpt-4o"
 MESSAGES = [{"role": "user", "content": "What should I call next?"}]
-# How long interaction records may take to appear: they are written in batches.
-RECORD_WAIT_SECONDS = 2.5
-
-
-class Checks:
-    """Runs named checks, keeps going after a failure, and counts."""
-
-    def __init__(self, label):
-        self.label = label
-        self.passed = 0
-        self.failed = 0
-
-    def run(self, name, function, *args):
-        try:
-            function(*args)
-        except AssertionError as error:
-            self.failed += 1
-            print(f"FAIL [{self.label}] {name}: {error}", flush=True)
-            return False
-        except Exception as error:  # an SDK or network error is a failure too, not a crash
-            self.failed += 1
-            print(f"FAIL [{self.label}] {name}: {describe(error)}", flush=True)
-            return False
-        self.passed += 1
-        print(f"PASS [{self.label}] {name}", flush=True)
-        return True
-
-
-def describe(error):
-    """One line: the error, what caused it (an SDK error wraps the network one), and where in this script."""
-    text = f"{type(error).__name__}: {error}"
-    if error.__cause__ is not None:
-        text += f" (caused by {type(error.__cause__).__name__}: {error.__cause__})"
-    # Line numbers in this script, skipping Checks.run itself.
-    lines = [str(f.lineno) for f in traceback.extract_tb(error.__traceback__)[1:] if f.filename == __file__]
-    if lines:
-        text += f" [openai_check.py line {' > '.join(lines)}]"
-    return text
-
-
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
-        assert response.status == 200, f"GET {url} answered {response.status}"
-        return json.loads(response.read())
-
-
-def expect_equal(actual, expected, what):
-    assert actual == expected, f"{what}: expected {expected!r}, got {actual!r}"
+INTERACTION_TYPE = "openai:chatCompletions"
 
 
 class OpenAIScenario:
@@ -192,19 +170,10 @@ class OpenAIScenario:
         self.assert_tool_call(calls[0].function.name, calls[0].function.arguments, "SDK stream helper")
 
     def interactions_recorded(self):
-        deadline = time.monotonic() + RECORD_WAIT_SECONDS
-        while True:
-            page = get_json(f"{self.gateway}/api/interactions?limit=100")
-            if page["pagination"]["total"] >= self.pipeline_calls or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        self.interactions = page["data"]
-        expect_equal(page["pagination"]["total"], self.pipeline_calls,
-                     f"interactions recorded within {RECORD_WAIT_SECONDS}s")
+        self.interactions = scenario_interactions(self.gateway, INTERACTION_TYPE, self.pipeline_calls)
         for record in self.interactions:
             where = f"interaction {record.get('id')}"
             expect_equal(record.get("statusCode"), 200, f"{where} statusCode")
-            expect_equal(record.get("type"), "openai:chatCompletions", f"{where} type")
             expect_equal(record.get("model"), MODEL, f"{where} model")
             expect_equal(record["request"].get("messages"), MESSAGES, f"{where} request.messages")
             message = record["response"]["choices"][0]["message"]
@@ -227,15 +196,12 @@ class OpenAIScenario:
         expect_equal(agent.get("name"), f"OpenAI/Python {openai.__version__}", "default agent name")
 
     def tools_listed(self):
-        tools = get_json(f"{self.gateway}/api/tools")
-        matching = [t for t in tools if t.get("name") == self.expected_tool]
-        expect_equal(len(matching), 1, f"tools named {self.expected_tool} in /api/tools")
-        tool = matching[0]
+        assert self.interactions, "no interaction tells the agent"
+        agent_id = self.interactions[0]["agentId"]
+        tool = wait_for_tool(self.gateway, agent_id, self.expected_tool)
         expect_equal(tool.get("parameters"), self.tools[0]["function"]["parameters"], "tool parameters")
         expect_equal(tool.get("description"), self.tools[0]["function"]["description"], "tool description")
-        agent = tool.get("agent") or {}
-        if self.interactions:
-            expect_equal(agent.get("id"), self.interactions[0]["agentId"], "tool.agent.id")
+        expect_equal((tool.get("agent") or {}).get("id"), agent_id, "tool.agent.id")
 
     def upstream_received(self):
         received = [r for r in get_json(f"{self.fake}/__requests") if r["path"].endswith("/chat/completions")]
@@ -257,8 +223,9 @@ class OpenAIScenario:
     def pass_through(self):
         models = self.client.models.list()
         expect_equal([m.id for m in models.data], [MODEL], "models listed through the pass-through route")
-        received = [r for r in get_json(f"{self.fake}/__requests") if r["method"] == "GET" and r["path"] == "/models"]
-        expect_equal(len(received), 1, "GET /models requests the upstream received")
+        received = [r for r in get_json(f"{self.fake}/__requests") if r["method"] == "GET" and r["path"] == "/models"
+                    and "anthropic-version" not in r["headers"] and "x-goog-api-key" not in r["headers"]]
+        expect_equal(len(received), 1, "GET /models requests from the OpenAI SDK the upstream received")
         expect_equal(received[0]["headers"].get("authorization"), f"Bearer {API_KEY}", "pass-through Authorization")
 
     def run(self, checks):
@@ -274,20 +241,131 @@ class OpenAIScenario:
             checks.run("pass-through GET /models", self.pass_through)
 
 
+class OpenAIRefusalScenario:
+    """Mock mode: an untrusted tool result (an e-mail with an injected
+    instruction) must get the mock reply's list_files call refused, delivered
+    as an ordinary assistant message; once the e-mail tool is trusted through
+    the admin API the same request returns the call."""
+
+    def __init__(self, options):
+        self.gateway = options.gateway.rstrip("/")
+        self.agent_id = None
+        self.client = None
+        self.requests = 0
+        self.tools = [
+            {"type": "function", "function": {"name": EMAIL_TOOL, "description": EMAIL_TOOL_DESCRIPTION, "parameters": EMAIL_TOOL_SCHEMA}},
+            {"type": "function", "function": {"name": MOCK_TOOL, "description": MOCK_TOOL_DESCRIPTION, "parameters": MOCK_TOOL_SCHEMA}},
+        ]
+        # The assistant asked for the e-mails; the tool answered with the injection.
+        self.messages = [
+            {"role": "user", "content": USER_REQUEST},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "call_email1", "type": "function", "function": {"name": EMAIL_TOOL, "arguments": "{}"}}],
+            },
+            {"role": "tool", "tool_call_id": "call_email1", "content": json.dumps(INJECTED_EMAIL)},
+        ]
+
+    def create_agent(self):
+        self.agent_id = create_agent(self.gateway, f"{REFUSAL_AGENT_PREFIX} (openai)")
+        self.client = OpenAI(
+            base_url=f"{self.gateway}/v1/openai/{self.agent_id}", api_key=API_KEY, max_retries=0, timeout=30.0
+        )
+
+    def refused(self):
+        assert self.client, "no refusal agent"
+        self.requests += 1
+        completion = self.client.chat.completions.create(model=MODEL, messages=self.messages, tools=self.tools)
+        expect_equal(len(completion.choices), 1, "number of choices")
+        choice = completion.choices[0]
+        message = choice.message
+        expect_equal(message.role, "assistant", "message.role")
+        assert (message.content or "").startswith(f"\nI tried to invoke the {MOCK_TOOL} tool"), \
+            f"message.content does not start with the refusal: {message.content!r}"
+        expect_equal(message.content, MOCK_REFUSAL_CONTENT, "message.content")
+        expect_equal(message.refusal, MOCK_REFUSAL, "message.refusal")
+        expect_equal(message.tool_calls, None, "message.tool_calls")
+        expect_equal(choice.finish_reason, "stop", "finish_reason")
+
+    def refused_streaming(self):
+        assert self.client, "no refusal agent"
+        self.requests += 1
+        content, refusal, finish_reason, tool_deltas = "", "", None, []
+        for chunk in self.client.chat.completions.create(
+            model=MODEL, messages=self.messages, tools=self.tools, stream=True
+        ):
+            for choice in chunk.choices:
+                content += choice.delta.content or ""
+                refusal += choice.delta.refusal or ""
+                tool_deltas += choice.delta.tool_calls or []
+                finish_reason = choice.finish_reason or finish_reason
+        expect_equal(content, MOCK_REFUSAL_CONTENT, "streamed content")
+        expect_equal(refusal, MOCK_REFUSAL, "streamed refusal")
+        expect_equal(tool_deltas, [], "streamed tool call deltas")
+        expect_equal(finish_reason, "stop", "streamed finish_reason")
+
+    def recorded(self):
+        assert self.agent_id, "no refusal agent"
+        check_refusal_record(self.gateway, self.agent_id, INTERACTION_TYPE, self.requests)
+
+    def trust_emails(self):
+        assert self.agent_id, "no refusal agent"
+        tool = wait_for_tool(self.gateway, self.agent_id, EMAIL_TOOL)
+        patch_tool(self.gateway, tool["id"], dataIsTrustedByDefault=True)
+
+    def allowed(self):
+        assert self.client, "no refusal agent"
+        completion = self.client.chat.completions.create(model=MODEL, messages=self.messages, tools=self.tools)
+        choice = completion.choices[0]
+        expect_equal(choice.finish_reason, "tool_calls", "finish_reason")
+        calls = choice.message.tool_calls or []
+        expect_equal([(c.function.name, json.loads(c.function.arguments)) for c in calls], [(MOCK_TOOL, MOCK_ARGS)],
+                     "tool calls (name, arguments)")
+
+    def allowed_streaming(self):
+        assert self.client, "no refusal agent"
+        calls, content = {}, ""
+        for chunk in self.client.chat.completions.create(
+            model=MODEL, messages=self.messages, tools=self.tools, stream=True
+        ):
+            for choice in chunk.choices:
+                content += choice.delta.content or ""
+                for delta in choice.delta.tool_calls or []:
+                    call = calls.setdefault(delta.index, {"name": "", "arguments": ""})
+                    call["name"] += (delta.function and delta.function.name) or ""
+                    call["arguments"] += (delta.function and delta.function.arguments) or ""
+        expect_equal(content, "", "streamed content")
+        expect_equal([(c["name"], json.loads(c["arguments"])) for c in calls.values()], [(MOCK_TOOL, MOCK_ARGS)],
+                     "streamed tool calls (name, arguments)")
+
+    def run(self, checks):
+        if not checks.run("refusal: agent created through the admin API", self.create_agent):
+            return
+        checks.run("refusal: untrusted e-mail gets list_files refused", self.refused)
+        checks.run("refusal: streamed refusal reassembles", self.refused_streaming)
+        checks.run("refusal: recorded with its evaluation", self.recorded)
+        if checks.run("refusal: e-mail tool marked trusted (PATCH dataIsTrustedByDefault)", self.trust_emails):
+            checks.run("trusted: the same request returns the list_files call", self.allowed)
+            checks.run("trusted: the same streamed request returns the call", self.allowed_streaming)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gateway", required=True, help="gateway root URL, e.g. http://127.0.0.1:9000")
     parser.add_argument("--expect-tool", required=True, help="tool name the reply must call")
     parser.add_argument("--expect-args", required=True, help="JSON object the call's arguments must equal")
     parser.add_argument("--fake-upstream", help="root URL of fake_upstream.py, when the gateway uses it")
+    parser.add_argument("--refusal", action="store_true", help="also run the refusal checks (mock mode only)")
     parser.add_argument("--label", default="openai", help="prefix for the PASS/FAIL lines")
     options = parser.parse_args()
 
     print(f"openai SDK {openai.__version__} against {options.gateway}", flush=True)
     checks = Checks(options.label)
     OpenAIScenario(options).run(checks)
-    print(f"{checks.passed} passed, {checks.failed} failed", flush=True)
-    sys.exit(1 if checks.failed else 0)
+    if options.refusal:
+        OpenAIRefusalScenario(options).run(checks)
+    sys.exit(checks.summary())
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Real-client checks: the official OpenAI Python SDK against a live gateway,
-# run twice -- once in mock mode (canned reply, no upstream), once in front of
-# fake_upstream.py (so forwarding, keys and unknown fields can be seen).
+# Real-client checks: the official OpenAI, Anthropic and Google Gen AI Python
+# SDKs against a live gateway, run twice -- once in mock mode (canned reply, no
+# upstream; plus the refusal checks: an untrusted tool result gets the mock
+# reply's tool call refused until the tool is trusted through the admin API),
+# once in front of fake_upstream.py (so forwarding, keys and unknown fields can
+# be seen).
 #
 # Usage: bash scripts/sdk-checks/run.sh
 # Needs a built gateway (`swift build --product archestra`); ARCHESTRA_BIN
@@ -101,7 +104,8 @@ start_gateway() {
     local port
     port=$(free_port)
     GATEWAY_LOG=$WORK/gateway-$ROUND.log
-    env -u OPENAI_API_KEY -u ARCHESTRA_ADMIN_TOKEN -u BENCHMARK_MOCK_MODE -u ARCHESTRA_OPENAI_BASE_URL \
+    env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u ARCHESTRA_ADMIN_TOKEN -u BENCHMARK_MOCK_MODE \
+        -u ARCHESTRA_OPENAI_BASE_URL -u ARCHESTRA_ANTHROPIC_BASE_URL -u ARCHESTRA_GEMINI_BASE_URL \
         ARCHESTRA_HOST=127.0.0.1 ARCHESTRA_PORT="$port" DATABASE_URL=sqlite::memory: "$@" \
         "$BIN" serve >"$GATEWAY_LOG" 2>&1 &
     GATEWAY_PID=$!
@@ -137,27 +141,37 @@ stop_gateway() {
     fi
 }
 
-# One round: start the gateway, run the SDK checks, stop it, tally.
+# The SDK checks, each run against the same gateway in turn.
+CHECK_SCRIPTS=(openai_check.py anthropic_check.py gemini_check.py)
+
+# One round: start the gateway, run every SDK check, stop it, tally. Arguments:
+# the expected tool and arguments, the fake upstream's URL (or ""), "refusal"
+# (or "") to add the refusal checks, then the gateway's VAR=value settings.
 run_round() {
-    local expect_tool=$1 expect_args=$2 fake_url=$3
-    shift 3
-    local out=$WORK/check-$ROUND.out summary before=$FAILED
+    local expect_tool=$1 expect_args=$2 fake_url=$3 refusal=$4
+    shift 4
+    local script out summary before=$FAILED
     echo "==> sdk checks, round '$ROUND'"
     if ! start_gateway "$@"; then
         fail "gateway did not start"
         cat "$GATEWAY_LOG"
         return
     fi
-    local args=(--gateway "$GATEWAY_URL" --expect-tool "$expect_tool" --expect-args "$expect_args" --label "$ROUND")
-    [[ -n $fake_url ]] && args+=(--fake-upstream "$fake_url")
-    "$SDK_PYTHON" "$HERE/openai_check.py" "${args[@]}" 2>&1 | tee "$out" || true
-    summary=$(tail -n 1 "$out")
-    if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-        PASSED=$((PASSED + BASH_REMATCH[1]))
-        FAILED=$((FAILED + BASH_REMATCH[2]))
-    else
-        fail "openai_check.py ended without its summary line"
-    fi
+    for script in "${CHECK_SCRIPTS[@]}"; do
+        out=$WORK/check-$ROUND-${script%.py}.out
+        local args=(--gateway "$GATEWAY_URL" --expect-tool "$expect_tool" --expect-args "$expect_args"
+            --label "$ROUND/${script%_check.py}")
+        [[ -n $fake_url ]] && args+=(--fake-upstream "$fake_url")
+        [[ -n $refusal ]] && args+=(--refusal)
+        "$SDK_PYTHON" "$HERE/$script" "${args[@]}" 2>&1 | tee "$out" || true
+        summary=$(tail -n 1 "$out")
+        if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+            PASSED=$((PASSED + BASH_REMATCH[1]))
+            FAILED=$((FAILED + BASH_REMATCH[2]))
+        else
+            fail "$script ended without its summary line"
+        fi
+    done
     stop_gateway
     if [[ $FAILED != "$before" ]]; then
         echo "---- gateway output ($ROUND) ----"
@@ -167,15 +181,18 @@ run_round() {
 }
 
 # Round 1: mock mode answers with the canned list_files call (contract §6).
-# The upstream URL points at the discard port, so a mock-mode bug shows up as
+# The upstream URLs point at the discard port, so a mock-mode bug shows up as
 # a failed check instead of a request leaving the machine.
 ROUND=mock
-run_round list_files '{"path": "."}' "" BENCHMARK_MOCK_MODE=true ARCHESTRA_OPENAI_BASE_URL=http://127.0.0.1:9
+run_round list_files '{"path": "."}' "" refusal BENCHMARK_MOCK_MODE=true \
+    ARCHESTRA_OPENAI_BASE_URL=http://127.0.0.1:9 ARCHESTRA_ANTHROPIC_BASE_URL=http://127.0.0.1:9 \
+    ARCHESTRA_GEMINI_BASE_URL=http://127.0.0.1:9
 
-# Round 2: a scripted upstream, so the gateway really forwards.
+# Round 2: a scripted upstream for all three providers, so the gateway really forwards.
 ROUND=fake-upstream
 if start_fake_upstream; then
-    run_round get_weather '{"city": "Paris"}' "$FAKE_URL" ARCHESTRA_OPENAI_BASE_URL="$FAKE_URL"
+    run_round get_weather '{"city": "Paris"}' "$FAKE_URL" "" ARCHESTRA_OPENAI_BASE_URL="$FAKE_URL" \
+        ARCHESTRA_ANTHROPIC_BASE_URL="$FAKE_URL" ARCHESTRA_GEMINI_BASE_URL="$FAKE_URL"
     kill -TERM "$FAKE_PID" 2>/dev/null || true
     wait "$FAKE_PID" 2>/dev/null || true
 else

@@ -25,7 +25,9 @@ public struct GeminiAdapter: ProviderAdapter {
                     guard case .string(let name)? = function["name"] else {
                         throw ProviderRequestError("tools[\(index)].functionDeclarations[].name must be a string")
                     }
-                    let schema = [function["parameters"], function["parametersJsonSchema"]].compactMap { $0 }.first { !$0.isNull }
+                    // google-genai writes the snake_case spelling; the API accepts both.
+                    let schema = [function["parameters"], function["parametersJsonSchema"], function["parameters_json_schema"]]
+                        .compactMap { $0 }.first { !$0.isNull }
                     declarations.append(ToolDeclaration(
                         name: name, description: function["description"]?.stringValue, parameters: schema ?? .object(JSONObject())
                     ))

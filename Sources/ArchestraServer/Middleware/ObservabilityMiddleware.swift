@@ -25,7 +25,9 @@ struct ObservabilityMiddleware: RouterMiddleware {
         }
         response.headers[.xRequestID] = requestId
         let elapsed = ContinuousClock.now - started
-        let route = RouteLabel.of(method: request.method.rawValue, path: request.uri.path, endpointPath: context.endpointPath)
+        let route = RouteLabel.of(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query, endpointPath: context.endpointPath
+        )
         metrics.httpRequest(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
         context.logger.info(
             "request",

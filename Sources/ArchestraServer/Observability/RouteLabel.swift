@@ -2,17 +2,17 @@ import ArchestraCore
 
 /// The bounded `route` label of a request: the matched template, never a raw path (ids would explode the series).
 enum RouteLabel {
-    /// `endpointPath` is Hummingbird's matched template (`/api/agents/{id}`), nil when no route matched.
-    static func of(method: String, path: String, endpointPath: String?) -> String {
-        guard let endpointPath else { return "unmatched" }
+    /// `endpointPath` is Hummingbird's matched template (`/api/agents/{id}`); nil or `NotFound` when no route matched.
+    static func of(method: String, path: String, query: String?, endpointPath: String?) -> String {
+        guard let endpointPath, endpointPath != "NotFound" else { return "unmatched" }
         if endpointPath.hasSuffix("/**"), let provider = Provider.allCases.first(where: { path.hasPrefix("/v1/\($0.rawValue)/") }) {
-            return providerRoute(method: method, path: path, provider: provider)
+            return providerRoute(method: method, path: path, query: query, provider: provider)
         }
         return endpointPath.replacingParameterBraces()
     }
 
-    private static func providerRoute(method: String, path: String, provider: Provider) -> String {
-        switch try? ProviderPath.classify(method: method, path: path, provider: provider) {
+    private static func providerRoute(method: String, path: String, query: String?, provider: Provider) -> String {
+        switch try? ProviderPath.classify(method: method, path: path, query: query, provider: provider) {
         case .pipeline(let target)?:
             return target.template
         default:
