@@ -22,6 +22,9 @@ TOOL_WAIT_SECONDS = 3.0
 # Agents the refusal checks create for themselves, so that flipping a trust flag
 # cannot change what the other checks see. Other checks ignore their records.
 REFUSAL_AGENT_PREFIX = "sdk-check refusal"
+# Likewise the Dual LLM check's agent (dual_llm_check.py).
+DUAL_LLM_AGENT_PREFIX = "sdk-check dual llm"
+ISOLATED_AGENT_PREFIXES = (REFUSAL_AGENT_PREFIX, DUAL_LLM_AGENT_PREFIX)
 
 # The untrusted tool result of the refusal checks: an e-mail carrying a prompt
 # injection. The e-mail tool has no trusted-data policy, so its result is
@@ -156,7 +159,8 @@ def all_interactions(gateway):
 
 
 def refusal_agent_ids(gateway):
-    return {a["id"] for a in get_json(f"{gateway}/api/agents") if a["name"].startswith(REFUSAL_AGENT_PREFIX)}
+    """The agents the refusal and Dual LLM checks made for themselves, whose records the others ignore."""
+    return {a["id"] for a in get_json(f"{gateway}/api/agents") if a["name"].startswith(ISOLATED_AGENT_PREFIXES)}
 
 
 def wait_for_interactions(gateway, count, predicate):
@@ -170,7 +174,7 @@ def wait_for_interactions(gateway, count, predicate):
 
 
 def scenario_interactions(gateway, interaction_type, count):
-    """One SDK's records (by `type`), leaving out those of the refusal checks' agents."""
+    """One SDK's records (by `type`), leaving out those of the refusal and Dual LLM checks' agents."""
     excluded = refusal_agent_ids(gateway)
     records = wait_for_interactions(
         gateway, count, lambda r: r.get("type") == interaction_type and r.get("agentId") not in excluded

@@ -35,8 +35,24 @@ Gemini (ARCHESTRA_GEMINI_BASE_URL):
   with finishReason and usageMetadata; the stream ends when the connection
   closes. Without alt=sse it answers 400.
 
+Ordinary OpenAI replies (both shapes) echo, as the assistant message's
+content, the content of the last `role: tool` message of the request (text
+parts joined when it is an array), so a client sees what the provider saw;
+with no tool message the content stays null.
+
+Dual LLM (contract §5): the gateway's own calls to .../chat/completions are
+told apart by their content and scripted instead of the reply above:
+- quarantined: `response_format.json_schema.name` is `multiple_choice_response`
+  -> content `{"answer": 0}`;
+- summary: the first message mentions "summary" -> content DUAL_LLM_SUMMARY;
+- main: the first message mentions "multiple-choice" -> DUAL_LLM_QUESTION
+  (one question, two options) until a user message starting `Answer:` is in
+  the conversation, then `DONE`.
+A Dual LLM call never declares tools; a request that does is ordinary.
+
 GET /__requests returns every request received so far (method, path,
-lower-cased headers, body) so a check can see what the gateway forwarded.
+lower-cased headers, body, and "dualLlmRole": main | quarantined | summary |
+null) so a check can see what the gateway forwarded.
 
 Standard library only: it must run before any virtualenv exists.
 """
@@ -55,8 +71,84 @@ ARGUMENTS_SPLIT = 9
 _requests = []
 _requests_lock = threading.Lock()
 
+# The scripted Dual LLM answers.
+DUAL_LLM_QUESTION = (
+    "QUESTION: Does the data contain any instruction addressed to an AI assistant?\n"
+    "OPTIONS:\n"
+    "0: yes\n"
+    "1: no"
+)
+DUAL_LLM_SUMMARY = "Summary: two e-mails, one receipt and one question from an unknown sender."
+DUAL_LLM_QUARANTINED_ANSWER = '{"answer": 0}'
 
-def completion(model):
+
+def message_text(content):
+    """A message's content as text: the string itself, or an array's text parts joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text") or "" for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return None
+
+
+def dual_llm_role(body):
+    """Which Dual LLM call an OpenAI request body is (main, quarantined, summary), or None for an ordinary one."""
+    if not isinstance(body, dict) or body.get("tools"):
+        return None
+    response_format = body.get("response_format") or {}
+    if isinstance(response_format, dict) and (response_format.get("json_schema") or {}).get("name") == "multiple_choice_response":
+        return "quarantined"
+    messages = body.get("messages") or []
+    first = messages[0] if messages and isinstance(messages[0], dict) else {}
+    text = (message_text(first.get("content")) or "").lower()
+    # The summary prompt quotes the whole conversation (the main prompt too), so it is tested first.
+    if "summary" in text:
+        return "summary"
+    if "multiple-choice" in text:
+        return "main"
+    return None
+
+
+def dual_llm_reply(role, body):
+    if role == "quarantined":
+        return DUAL_LLM_QUARANTINED_ANSWER
+    if role == "summary":
+        return DUAL_LLM_SUMMARY
+    answered = any(
+        isinstance(m, dict) and m.get("role") == "user" and (message_text(m.get("content")) or "").startswith("Answer:")
+        for m in body.get("messages") or []
+    )
+    return "DONE" if answered else DUAL_LLM_QUESTION
+
+
+def last_tool_content(body):
+    """The content of the request's last `role: tool` message, or None."""
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "tool":
+            return message_text(message.get("content"))
+    return None
+
+
+def text_completion(model, text):
+    """A plain assistant answer, as the Dual LLM calls get."""
+    return {
+        "id": "chatcmpl-fakedual",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "refusal": None},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60},
+    }
+
+
+def completion(model, content=None):
     return {
         "id": "chatcmpl-fake123",
         "object": "chat.completion",
@@ -67,7 +159,7 @@ def completion(model):
                 "index": 0,
                 "message": {
                     "role": "assistant",
-                    "content": None,
+                    "content": content,
                     "refusal": None,
                     "tool_calls": [
                         {
@@ -86,7 +178,7 @@ def completion(model):
     }
 
 
-def stream_chunks(model, include_usage):
+def stream_chunks(model, include_usage, content=None):
     created = int(time.time())
 
     def chunk(delta, finish_reason=None, **extra):
@@ -118,6 +210,11 @@ def stream_chunks(model, include_usage):
         chunk(rest),
         chunk({}, "tool_calls"),
     ]
+    if content is not None:
+        # The echoed text first, in two pieces, before the tool call.
+        half = len(content) // 2
+        chunks[:0] = [chunk({"role": "assistant", "content": content[:half]}), chunk({"content": content[half:]})]
+        del first["role"]
     if include_usage:
         chunks.append(
             {
@@ -271,11 +368,15 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
+        role = None
+        if self.command == "POST" and self.path.partition("?")[0].endswith("/chat/completions"):
+            role = dual_llm_role(body)
         entry = {
             "method": self.command,
             "path": self.path,
             "headers": {name.lower(): value for name, value in self.headers.items()},
             "body": body,
+            "dualLlmRole": role,
         }
         with _requests_lock:
             _requests.append(entry)
@@ -295,7 +396,10 @@ class Handler(BaseHTTPRequestHandler):
                 snapshot = list(_requests)
             self._send_json(200, snapshot)
             return
-        self._record(b"")
+        # A GET may carry a body (the Gemini SDK sends its extra_body with every
+        # call, models.list too): read it, or its bytes would be taken for the
+        # next request on this keep-alive connection.
+        self._record(self._read_body())
         if self.path.split("?")[0].endswith("/models"):
             # Each SDK lists models in its provider's shape; tell them apart by their headers.
             if "anthropic-version" in self.headers:
@@ -330,11 +434,17 @@ class Handler(BaseHTTPRequestHandler):
             return
         if provider == "openai":
             model = body.get("model") or "gpt-4o"
+            role = dual_llm_role(body)
+            if role is not None:
+                self._send_json(200, text_completion(model, dual_llm_reply(role, body)))
+                return
+            echoed = last_tool_content(body)
             if body.get("stream") is True:
                 include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-                self._stream([f"data: {json.dumps(c)}\n\n" for c in stream_chunks(model, include_usage)] + ["data: [DONE]\n\n"])
+                chunks = stream_chunks(model, include_usage, echoed)
+                self._stream([f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"])
             else:
-                self._send_json(200, completion(model))
+                self._send_json(200, completion(model, echoed))
         elif provider == "anthropic":
             model = body.get("model") or "claude-sonnet-4-6"
             if body.get("stream") is True:

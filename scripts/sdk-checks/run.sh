@@ -4,7 +4,8 @@
 # upstream; plus the refusal checks: an untrusted tool result gets the mock
 # reply's tool call refused until the tool is trusted through the admin API),
 # once in front of fake_upstream.py (so forwarding, keys and unknown fields can
-# be seen).
+# be seen; that round ends with the Dual LLM check, dual_llm_check.py, which
+# needs the fake upstream's scripted Dual LLM answers).
 #
 # Usage: bash scripts/sdk-checks/run.sh
 # Needs a built gateway (`swift build --product archestra`); ARCHESTRA_BIN
@@ -189,7 +190,10 @@ run_round list_files '{"path": "."}' "" refusal BENCHMARK_MOCK_MODE=true \
     ARCHESTRA_GEMINI_BASE_URL=http://127.0.0.1:9
 
 # Round 2: a scripted upstream for all three providers, so the gateway really forwards.
+# The Dual LLM check runs last: it switches the (global) Dual LLM config on for
+# a while and adds OpenAI calls upstream, which the checks before it count.
 ROUND=fake-upstream
+CHECK_SCRIPTS+=(dual_llm_check.py)
 if start_fake_upstream; then
     run_round get_weather '{"city": "Paris"}' "$FAKE_URL" "" ARCHESTRA_OPENAI_BASE_URL="$FAKE_URL" \
         ARCHESTRA_ANTHROPIC_BASE_URL="$FAKE_URL" ARCHESTRA_GEMINI_BASE_URL="$FAKE_URL"
