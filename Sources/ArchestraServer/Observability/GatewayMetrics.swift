@@ -4,6 +4,7 @@ import CoreMetrics
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The gateway's metrics, through swift-metrics into a Prometheus registry of its own (one per gateway, so tests
 /// and several gateways in one process never share counters). Names and labels follow the original platform's,
@@ -11,6 +12,10 @@ import Prometheus
 final class GatewayMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// swift-metrics handles by family and label values: creating one per update costs an allocation and a
+    /// registry lookup under its lock, which showed in the request profile.
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let counters = Mutex<[String: Metrics.Counter]>([:])
 
     /// Sub-millisecond resolution at the bottom, provider latencies at the top.
     static let latencyBuckets: [Duration] = [
@@ -28,61 +33,76 @@ final class GatewayMetrics: Sendable {
         self.factory = factory
     }
 
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        var key = label
+        for (_, value) in dimensions {
+            key.append("\u{1}")
+            key.append(value)
+        }
+        return key
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)] = []) -> Metrics.Timer {
+        let key = Self.key(label, dimensions)
+        return timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = Metrics.Timer(label: label, dimensions: dimensions, factory: factory)
+            timers[key] = timer
+            return timer
+        }
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
+        let key = Self.key(label, dimensions)
+        return counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Metrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+
     /// The Prometheus text exposition of every family.
     func exposition() -> [UInt8] { registry.emitToBuffer() }
 
     /// Every HTTP request, by matched route template.
     func httpRequest(method: String, route: String, status: Int, duration: Duration) {
-        Metrics.Timer(
-            label: "http_request_duration_seconds",
-            dimensions: [("method", method), ("route", route), ("status_code", String(status))], factory: factory
-        ).recordNanoseconds(duration.nanoseconds)
+        timer("http_request_duration_seconds", [("method", method), ("route", route), ("status_code", String(status))]).recordNanoseconds(duration.nanoseconds)
     }
 
     /// Every LLM call (status 0 when no HTTP status came back), with the tokens it reported.
     func llmRequest(_ call: LLMCallLabels, status: Int, duration: Duration, usage: TokenUsage?) {
-        Metrics.Timer(
-            label: "llm_request_duration_seconds",
-            dimensions: call.dimensions + [("status_code", String(status))], factory: factory
-        ).recordNanoseconds(duration.nanoseconds)
+        timer("llm_request_duration_seconds", call.dimensions + [("status_code", String(status))]).recordNanoseconds(duration.nanoseconds)
         guard let usage else { return }
         if let input = usage.input {
-            Counter(label: "llm_tokens_total", dimensions: call.dimensions + [("type", "input")], factory: factory).increment(by: input)
+            counter("llm_tokens_total", call.dimensions + [("type", "input")]).increment(by: input)
         }
         if let output = usage.output {
-            Counter(label: "llm_tokens_total", dimensions: call.dimensions + [("type", "output")], factory: factory).increment(by: output)
+            counter("llm_tokens_total", call.dimensions + [("type", "output")]).increment(by: output)
         }
     }
 
     /// A refusal, counted against the refused call's tool.
     func blockedTool(provider: Provider, agent: Agent, toolName: String) {
-        Counter(
-            label: "llm_blocked_tool_total",
-            dimensions: [("provider", provider.rawValue), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name), ("tool_name", toolName)],
-            factory: factory
-        ).increment()
+        counter("llm_blocked_tool_total", [("provider", provider.rawValue), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name), ("tool_name", toolName)]).increment()
     }
 
     /// One judged tool result.
     func toolResultEvaluated(provider: Provider, agent: Agent, toolName: String?, verdict: TrustVerdict) {
-        Counter(
-            label: "tool_result_evaluations_total",
-            dimensions: [
+        counter("tool_result_evaluations_total", [
                 ("provider", provider.rawValue), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name),
                 ("tool_name", toolName ?? ""), ("verdict", verdict.rawValue),
-            ],
-            factory: factory
-        ).increment()
+            ]).increment()
     }
 
     /// Time spent judging one request's tool results and tool calls.
     func policyEvaluation(duration: Duration) {
-        Metrics.Timer(label: "archestra_policy_evaluation_seconds", factory: factory).recordNanoseconds(duration.nanoseconds)
+        timer("archestra_policy_evaluation_seconds").recordNanoseconds(duration.nanoseconds)
     }
 
     /// The gateway's own time on a request: total time minus time waiting for the provider.
     func gatewayOverhead(provider: Provider, duration: Duration) {
-        Metrics.Timer(label: "archestra_gateway_overhead_seconds", dimensions: [("provider", provider.rawValue)], factory: factory)
+        timer("archestra_gateway_overhead_seconds", [("provider", provider.rawValue)])
             .recordNanoseconds(duration.nanoseconds)
     }
 }
@@ -105,11 +125,11 @@ extension GatewayMetrics: InteractionLogObserver {
 
     func batchWritten(size: Int, duration: Duration) {
         Recorder(label: "archestra_interaction_log_batch_size", factory: factory).record(size)
-        Metrics.Timer(label: "archestra_interaction_log_flush_seconds", factory: factory).recordNanoseconds(duration.nanoseconds)
+        timer("archestra_interaction_log_flush_seconds").recordNanoseconds(duration.nanoseconds)
     }
 
     func writeFailed(count: Int) {
-        Counter(label: "archestra_interaction_log_failed_writes_total", factory: factory).increment(by: count)
+        Metrics.Counter(label: "archestra_interaction_log_failed_writes_total", factory: factory).increment(by: count)
     }
 }
 
