@@ -113,28 +113,8 @@ final class ScriptedUpstream: Sendable {
         _ body: @Sendable (ScriptedUpstream) async throws -> T
     ) async throws -> T {
         let fake = ScriptedUpstream(markers: markers, handler: handler)
-        let (started, startedContinuation) = AsyncStream.makeStream(of: Int.self)
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in try await fake.respond(to: request) }
-        var logger = Logger(label: "scripted-upstream")
-        logger.logLevel = .critical
-        let app = Application(
-            responder: responder,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in
-                startedContinuation.yield(channel.localAddress?.port ?? 0)
-                startedContinuation.finish()
-            },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            var iterator = started.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else {
-                group.cancelAll()
-                throw FakeUpstreamError.didNotStart
-            }
+        return try await withEphemeralServer(label: "scripted-upstream", respond: { request in try await fake.respond(to: request) }) { port in
             fake.boundPort.withLock { $0 = port }
-            defer { group.cancelAll() }
             return try await body(fake)
         }
     }
