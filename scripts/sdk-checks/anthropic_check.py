@@ -24,10 +24,8 @@ Each check prints PASS or FAIL; the last line is `N passed, N failed`, and the
 exit status is non-zero when anything failed.
 """
 
-import argparse
 import json
 import os
-import sys
 
 import anthropic
 from anthropic import Anthropic
@@ -45,6 +43,8 @@ from checklib import (
     REFUSAL_AGENT_PREFIX,
     USER_REQUEST,
     Checks,
+    RefusalScenarioRunner,
+    run_sdk_checks,
     check_refusal_record,
     create_agent,
     expect_equal,
@@ -267,7 +267,7 @@ class AnthropicScenario:
             checks.run("a key sent as x-api-key reaches the upstream", self.x_api_key)
 
 
-class AnthropicRefusalScenario:
+class AnthropicRefusalScenario(RefusalScenarioRunner):
     """Mock mode: an untrusted tool_result (an e-mail with an injected
     instruction) must get the mock reply's list_files call refused, delivered
     as one text block; once the e-mail tool is trusted through the admin API
@@ -347,33 +347,10 @@ class AnthropicRefusalScenario:
         expect_equal(final.stop_reason, "tool_use", "final stop_reason")
         expect_equal(tool_uses(final.content), [(MOCK_TOOL, MOCK_ARGS)], "streamed tool_use blocks (name, input)")
 
-    def run(self, checks):
-        if not checks.run("refusal: agent created through the admin API", self.create_agent):
-            return
-        checks.run("refusal: untrusted e-mail gets list_files refused", self.refused)
-        checks.run("refusal: streamed refusal reassembles", self.refused_streaming)
-        checks.run("refusal: recorded with its evaluation", self.recorded)
-        if checks.run("refusal: e-mail tool marked trusted (PATCH dataIsTrustedByDefault)", self.trust_emails):
-            checks.run("trusted: the same request returns the list_files call", self.allowed)
-            checks.run("trusted: the same streamed request returns the call", self.allowed_streaming)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gateway", required=True, help="gateway root URL, e.g. http://127.0.0.1:9000")
-    parser.add_argument("--expect-tool", required=True, help="tool name the reply must call")
-    parser.add_argument("--expect-args", required=True, help="JSON object the call's input must equal")
-    parser.add_argument("--fake-upstream", help="root URL of fake_upstream.py, when the gateway uses it")
-    parser.add_argument("--refusal", action="store_true", help="also run the refusal checks (mock mode only)")
-    parser.add_argument("--label", default="anthropic", help="prefix for the PASS/FAIL lines")
-    options = parser.parse_args()
-
-    print(f"anthropic SDK {anthropic.__version__} against {options.gateway}", flush=True)
-    checks = Checks(options.label)
-    AnthropicScenario(options).run(checks)
-    if options.refusal:
-        AnthropicRefusalScenario(options).run(checks)
-    sys.exit(checks.summary())
+    run_sdk_checks(__doc__, "anthropic", f"anthropic SDK {anthropic.__version__}", AnthropicScenario, AnthropicRefusalScenario)
 
 
 if __name__ == "__main__":

@@ -241,3 +241,41 @@ def strings_in(value):
     if isinstance(value, list):
         return [s for item in value for s in strings_in(item)]
     return []
+
+
+class RefusalScenarioRunner:
+    """The refusal checks every SDK runs in the same order; a subclass supplies the SDK-specific steps
+    (create_agent, refused, refused_streaming, recorded, trust_emails, allowed, allowed_streaming)."""
+
+    def run(self, checks):
+        if not checks.run("refusal: agent created through the admin API", self.create_agent):
+            return
+        checks.run("refusal: untrusted e-mail gets list_files refused", self.refused)
+        checks.run("refusal: streamed refusal reassembles", self.refused_streaming)
+        checks.run("refusal: recorded with its evaluation", self.recorded)
+        if checks.run("refusal: e-mail tool marked trusted (PATCH dataIsTrustedByDefault)", self.trust_emails):
+            checks.run("trusted: the same request returns the list_files call", self.allowed)
+            checks.run("trusted: the same streamed request returns the call", self.allowed_streaming)
+
+
+def run_sdk_checks(description, label, sdk_banner, scenario, refusal_scenario):
+    """The command line every SDK check shares: parse options, run the scenario (and the refusal checks when
+    asked), print the summary and exit with its status."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gateway", required=True, help="gateway root URL, e.g. http://127.0.0.1:9000")
+    parser.add_argument("--expect-tool", required=True, help="tool name the reply must call")
+    parser.add_argument("--expect-args", required=True, help="JSON object the call's arguments must equal")
+    parser.add_argument("--fake-upstream", help="root URL of fake_upstream.py, when the gateway uses it")
+    parser.add_argument("--refusal", action="store_true", help="also run the refusal checks (mock mode only)")
+    parser.add_argument("--label", default=label, help="prefix for the PASS/FAIL lines")
+    options = parser.parse_args()
+
+    print(f"{sdk_banner} against {options.gateway}", flush=True)
+    checks = Checks(options.label)
+    scenario(options).run(checks)
+    if options.refusal:
+        refusal_scenario(options).run(checks)
+    sys.exit(checks.summary())

@@ -23,7 +23,6 @@ Each check prints PASS or FAIL; the last line is `N passed, N failed`, and the
 exit status is non-zero when anything failed.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -45,6 +44,8 @@ from checklib import (
     REFUSAL_AGENT_PREFIX,
     USER_REQUEST,
     Checks,
+    RefusalScenarioRunner,
+    run_sdk_checks,
     check_refusal_record,
     create_agent,
     expect_equal,
@@ -267,7 +268,7 @@ class GeminiScenario:
             checks.run("pass-through GET /v1/models", self.pass_through)
 
 
-class GeminiRefusalScenario:
+class GeminiRefusalScenario(RefusalScenarioRunner):
     """Mock mode: an untrusted functionResponse (an e-mail with an injected
     instruction) must get the mock reply's list_files call refused, delivered
     as plain text; once the e-mail tool is trusted through the admin API the
@@ -341,33 +342,10 @@ class GeminiRefusalScenario:
         expect_equal(texts(chunks), "", "streamed text")
         expect_equal(function_calls(chunks), [(MOCK_TOOL, MOCK_ARGS)], "streamed function calls (name, args)")
 
-    def run(self, checks):
-        if not checks.run("refusal: agent created through the admin API", self.create_agent):
-            return
-        checks.run("refusal: untrusted e-mail gets list_files refused", self.refused)
-        checks.run("refusal: streamed refusal reassembles", self.refused_streaming)
-        checks.run("refusal: recorded with its evaluation", self.recorded)
-        if checks.run("refusal: e-mail tool marked trusted (PATCH dataIsTrustedByDefault)", self.trust_emails):
-            checks.run("trusted: the same request returns the list_files call", self.allowed)
-            checks.run("trusted: the same streamed request returns the call", self.allowed_streaming)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gateway", required=True, help="gateway root URL, e.g. http://127.0.0.1:9000")
-    parser.add_argument("--expect-tool", required=True, help="tool name the reply must call")
-    parser.add_argument("--expect-args", required=True, help="JSON object the call's args must equal")
-    parser.add_argument("--fake-upstream", help="root URL of fake_upstream.py, when the gateway uses it")
-    parser.add_argument("--refusal", action="store_true", help="also run the refusal checks (mock mode only)")
-    parser.add_argument("--label", default="gemini", help="prefix for the PASS/FAIL lines")
-    options = parser.parse_args()
-
-    print(f"google-genai SDK {genai.__version__} against {options.gateway}", flush=True)
-    checks = Checks(options.label)
-    GeminiScenario(options).run(checks)
-    if options.refusal:
-        GeminiRefusalScenario(options).run(checks)
-    sys.exit(checks.summary())
+    run_sdk_checks(__doc__, "gemini", f"google-genai SDK {genai.__version__}", GeminiScenario, GeminiRefusalScenario)
 
 
 if __name__ == "__main__":
