@@ -88,7 +88,12 @@ let package = Package(
         .testTarget(name: "ArchestraProvidersTests", dependencies: ["ArchestraProviders"]),
         .testTarget(
             name: "ArchestraStoreTests",
-            dependencies: ["ArchestraStore", "ArchestraStoreSQLite", "ArchestraStorePostgres"]
+            dependencies: [
+                "ArchestraStore", "ArchestraStoreSQLite", "ArchestraStorePostgres",
+                // The suite reaches into both drivers (truncating tables, holding the SQLite connection busy).
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]
         ),
         .testTarget(
             name: "ArchestraServerTests",
