@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(name: "ArchestraCore"),
@@ -30,6 +31,7 @@ let package = Package(
             dependencies: [
                 "ArchestraCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 // Already in the graph through postgres-nio; used for Gemini's synthetic tool-call ids.
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -13,22 +13,38 @@ public struct Gateway: Sendable {
     public let log: InteractionLogWriter
 }
 
+/// What the gateway takes from outside besides its configuration: time, identity and, for tests, the transport
+/// pipeline calls go through.
+public struct GatewayDependencies: Sendable {
+    var clock: any WallClock
+    var ids: any IdentifierSource
+    var pipelineTransport: (any UpstreamTransport)?
+
+    /// The real clock and random ids; pipeline calls go to the providers (or the canned replies in mock mode).
+    public static var system: GatewayDependencies {
+        GatewayDependencies(clock: SystemWallClock(), ids: RandomIdentifierSource(), pipelineTransport: nil)
+    }
+}
+
 /// The composition root: builds the store, the services and the routes from one configuration.
 public func buildGateway(
     config: AppConfig,
     logger: Logger,
     logWriterConfiguration: InteractionLogWriter.Configuration = .init(),
+    dependencies: GatewayDependencies = .system,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws -> Gateway {
     let opened = try await StoreFactory.open(config.database, logger: logger)
     let store = opened.store
-    let upstream = AsyncHTTPUpstreamClient()
-    let metrics = GatewayMetrics()
+    let transport = HTTPClientTransport()
+    let metrics = GatewayMetrics(labelLimit: config.stateLimits.maxMetricLabelValues)
     let log = InteractionLogWriter(store: store, configuration: logWriterConfiguration, logger: logger, observer: metrics)
-    let clock = SystemWallClock()
-    let ids = RandomIdentifierSource()
+    let clock = dependencies.clock
+    let ids = dependencies.ids
+    let pipelineTransport = dependencies.pipelineTransport
+        ?? (config.mockMode ? CannedTransport.benchmarkMock(clock: clock) : transport)
     let services = ProxyServices(
-        config: config, store: store, upstream: upstream,
+        config: config, store: store, transport: transport, pipelineTransport: pipelineTransport,
         agents: AgentDirectory(store: store, clock: clock, ids: ids),
         tools: ToolCatalog(store: store, clock: clock, ids: ids),
         policies: PolicyDirectory(store: store),
@@ -41,7 +57,7 @@ public func buildGateway(
         router: router,
         server: .gatewayHTTP1(),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, backlog: 4096),
-        services: opened.services + [upstream, log] + listeners,
+        services: opened.services + [transport, log] + listeners,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger
     )

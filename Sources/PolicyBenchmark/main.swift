@@ -37,8 +37,8 @@ let snapshot = makeSnapshot()
 @inline(never)
 func evaluateOnce() throws -> Bool {
     let request = try OpenAIChatRequest(body: try JSONParser.parse(body))
-    let context = ContextJudgement(results: OpenAIAdapter.toolResults(in: request.body).map(\.result), snapshot: snapshot)
-    let calls = OpenAIAdapter.toolCalls(inCompletion: completion)
+    let context = ContextJudgement(results: OpenAIChatAdapter.locatedToolResults(in: request.body).map(\.result), snapshot: snapshot)
+    let calls = OpenAIChatAdapter.toolCalls(inCompletion: completion)
     let judged = InvocationEvaluator.judgeAll(calls, contextIsTrusted: context.contextIsTrusted, snapshot: snapshot)
     return judged.firstRefused == nil
 }

@@ -7,7 +7,7 @@ import Testing
 /// redaction, §3.4 refusal, usage (§7) and the mock of §6.
 @Suite("Anthropic adapter (§2.4, §3, §3.2, §3.4, §6)")
 struct AnthropicAdapterTests {
-    let adapter = AnthropicAdapter()
+    let adapter = AnthropicMessagesAdapter()
 
     static func parse(_ text: String) -> JSONValue { ProviderFixtureJSON.parse(text) }
     static func object(_ text: String) -> JSONObject { ProviderFixtureJSON.object(text) }
@@ -303,7 +303,7 @@ struct AnthropicAdapterTests {
         #expect(data[4]["delta"]?["stop_reason"] == "tool_use")
         #expect(data[4]["usage"]?["output_tokens"] == 17)
 
-        var assembly = adapter.makeStreamAssembly(for: Self.pipelineRequest(model: "claude-opus-4-1", stream: true))
+        var assembly = adapter.makeStream(for: Self.pipelineRequest(model: "claude-opus-4-1", stream: true))
         for event in events {
             _ = assembly.observeUpstream(event)
             assembly.observeClient(event)

@@ -22,7 +22,7 @@ struct AnthropicStreamTests {
     }
 
     /// Checks one gated run of the fixture: what was forwarded, held, reassembled.
-    static func check(_ run: GatedRun<AnthropicStreamAssembly>) -> [String] {
+    static func check(_ run: GatedRun<AnthropicMessagesStream>) -> [String] {
         var problems: [String] = []
         let split = Fixture.firstToolCallEvent
         if run.forwarded.map(\.event) != Fixture.events[..<split].map(\.type) { problems.append("forwarded names \(run.forwarded.map(\.event))") }
@@ -48,7 +48,7 @@ struct AnthropicStreamTests {
         #expect(ByteCuts.insideUTF8Characters(bytes).count >= 8)
         var failures: [(Int, [String])] = []
         for offset in 0...bytes.count {
-            let problems = Self.check(GatedRun(assembly: AnthropicStreamAssembly(), pieces: ByteCuts.split(bytes, at: offset)))
+            let problems = Self.check(GatedRun(assembly: AnthropicMessagesStream(), pieces: ByteCuts.split(bytes, at: offset)))
             if !problems.isEmpty { failures.append((offset, problems)) }
         }
         #expect(failures.isEmpty, "cuts that changed the result: \(failures.prefix(5))")
@@ -56,12 +56,12 @@ struct AnthropicStreamTests {
 
     @Test("one byte at a time")
     func singleBytes() {
-        #expect(Self.check(GatedRun(assembly: AnthropicStreamAssembly(), pieces: ByteCuts.single(Fixture.bytes))) == [])
+        #expect(Self.check(GatedRun(assembly: AnthropicMessagesStream(), pieces: ByteCuts.single(Fixture.bytes))) == [])
     }
 
     @Test("the held events are exactly the upstream bytes from the tool_use block's start on")
     func heldBytesAreUpstreamBytes() {
-        let run = GatedRun(assembly: AnthropicStreamAssembly(), pieces: ByteCuts.split(Fixture.bytes, at: 100))
+        let run = GatedRun(assembly: AnthropicMessagesStream(), pieces: ByteCuts.split(Fixture.bytes, at: 100))
         #expect((run.forwarded + run.held).flatMap(\.raw) == Fixture.bytes)
     }
 
@@ -81,7 +81,7 @@ struct AnthropicStreamTests {
 
     @Test("refusal events: text block at the tool_use index, CONTENT, stop, message_delta with end_turn and the held usage, stop")
     func refusalEvents() throws {
-        var run = GatedRun(assembly: AnthropicStreamAssembly(), pieces: [Fixture.bytes[...]])
+        var run = GatedRun(assembly: AnthropicMessagesStream(), pieces: [Fixture.bytes[...]])
         let call = try #require(run.assembly.toolCalls().first)
         let bytes = run.assembly.refusalEvents(Refusal(call: call, reason: Self.untrusted))
         let content = ExpectedRefusal.content(
@@ -119,7 +119,7 @@ struct AnthropicStreamTests {
 
     @Test("a tool_use block first and no usage in message_delta: refusal at index 0, message_delta without usage")
     func refusalWithoutTextOrUsage() throws {
-        var run = GatedRun(assembly: AnthropicStreamAssembly(), pieces: [AnthropicStreamFixture.toolFirstBytes[...]])
+        var run = GatedRun(assembly: AnthropicMessagesStream(), pieces: [AnthropicStreamFixture.toolFirstBytes[...]])
         #expect(run.forwarded.map(\.event) == ["message_start"])
         #expect(run.carriesToolCall.first == false && run.carriesToolCall.dropFirst().first == true)
         let call = try #require(run.assembly.toolCalls().first)
@@ -146,14 +146,14 @@ struct AnthropicStreamTests {
             ("message_stop", #"{"type":"message_stop"}"#),
         ]
         let bytes = Array(events.map { "event: \($0.0)\ndata: \($0.1)\n\n" }.joined().utf8)
-        let run = GatedRun(assembly: AnthropicStreamAssembly(), pieces: [bytes[...]])
+        let run = GatedRun(assembly: AnthropicMessagesStream(), pieces: [bytes[...]])
         #expect(run.assembly.toolCalls() == [NeutralToolCall(id: "t", name: "send_email", arguments: .unparseable(text))])
     }
 
     @Test("text that merely mentions tool_use or content_block_start does not start the hold")
     func textMentioningToolUse() {
         let data = #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a \"content_block_start\" with \"type\":\"tool_use\""}}"#
-        var assembly = AnthropicStreamAssembly()
+        var assembly = AnthropicMessagesStream()
         let textCarries = assembly.observeUpstream(ServerSentEvent(event: "content_block_delta", data: data, raw: []))
         #expect(!textCarries)
         let server = #"{"type":"content_block_start","index":1,"content_block":{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}}"#

@@ -7,7 +7,7 @@ import Testing
 /// §3.2 redaction, §3.4 refusal, usage (§7) and the mock of §6.
 @Suite("Gemini adapter (§2.4, §3, §3.2, §3.4, §6)")
 struct GeminiAdapterTests {
-    let adapter = GeminiAdapter()
+    let adapter = GeminiGenerateContentAdapter()
 
     static func parse(_ text: String) -> JSONValue { ProviderFixtureJSON.parse(text) }
     static func object(_ text: String) -> JSONObject { ProviderFixtureJSON.object(text) }
@@ -106,13 +106,13 @@ struct GeminiAdapterTests {
         #expect(results[1].toolName == "get_weather")
         #expect(results[1].value == Self.parse(#"{"temp":21,"unit":"C"}"#))
         #expect(!results[1].toolCallId.isEmpty)
-        #expect(results[1].toolCallId == GeminiAdapter.syntheticId(name: "get_weather", response: Self.parse(#"{"temp":21,"unit":"C"}"#)))
+        #expect(results[1].toolCallId == GeminiGenerateContentAdapter.syntheticId(name: "get_weather", response: Self.parse(#"{"temp":21,"unit":"C"}"#)))
     }
 
     /// One result without id, as a conversation.
     static func synthetic(name: String, response: String) -> String? {
         let body = object(#"{"contents":[{"role":"user","parts":[{"functionResponse":{"name":"\#(name)","response":\#(response)}}]}]}"#)
-        return GeminiAdapter().toolResults(in: body).first?.toolCallId
+        return GeminiGenerateContentAdapter().toolResults(in: body).first?.toolCallId
     }
 
     @Test("synthetic ids: equal for equal results whatever the key order, different otherwise")
@@ -252,7 +252,7 @@ struct GeminiAdapterTests {
         #expect(Self.parse(events[0].data) == Self.parse(Self.contractMock))
         #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("data: "))
         #expect(String(decoding: bytes, as: UTF8.self).hasSuffix("\n\n"))
-        var assembly = adapter.makeStreamAssembly(for: Self.pipelineRequest(model: "gemini-2.5-pro", stream: true))
+        var assembly = adapter.makeStream(for: Self.pipelineRequest(model: "gemini-2.5-pro", stream: true))
         let carries = assembly.observeUpstream(events[0])
         #expect(carries)
         assembly.observeClient(events[0])

@@ -24,7 +24,7 @@ struct GeminiStreamTests {
     }
 
     /// Checks one gated run of the fixture.
-    static func check(_ run: GatedRun<GeminiStreamAssembly>) -> [String] {
+    static func check(_ run: GatedRun<GeminiGenerateContentStream>) -> [String] {
         var problems: [String] = []
         let split = Fixture.firstToolCallChunk
         if run.forwarded.map(\.data) != Array(Fixture.chunks[..<split]) { problems.append("forwarded \(run.forwarded.map(\.data))") }
@@ -49,7 +49,7 @@ struct GeminiStreamTests {
         #expect(ByteCuts.insideUTF8Characters(bytes).count >= 8)
         var failures: [(Int, [String])] = []
         for offset in 0...bytes.count {
-            let problems = Self.check(GatedRun(assembly: GeminiAdapter().makeStreamAssembly(for: Self.request), pieces: ByteCuts.split(bytes, at: offset)))
+            let problems = Self.check(GatedRun(assembly: GeminiGenerateContentAdapter().makeStream(for: Self.request), pieces: ByteCuts.split(bytes, at: offset)))
             if !problems.isEmpty { failures.append((offset, problems)) }
         }
         #expect(failures.isEmpty, "cuts that changed the result: \(failures.prefix(5))")
@@ -57,7 +57,7 @@ struct GeminiStreamTests {
 
     @Test("one byte at a time; every upstream byte is in the forwarded or held events")
     func singleBytes() {
-        let run = GatedRun(assembly: GeminiAdapter().makeStreamAssembly(for: Self.request), pieces: ByteCuts.single(Fixture.bytes))
+        let run = GatedRun(assembly: GeminiGenerateContentAdapter().makeStream(for: Self.request), pieces: ByteCuts.single(Fixture.bytes))
         #expect(Self.check(run) == [])
         #expect((run.forwarded + run.held).flatMap(\.raw) == Fixture.bytes)
     }
@@ -78,7 +78,7 @@ struct GeminiStreamTests {
 
     @Test("refusal: one chunk with the §3.4 candidate and the last held chunk's usageMetadata and modelVersion")
     func refusalChunk() throws {
-        var run = GatedRun(assembly: GeminiAdapter().makeStreamAssembly(for: Self.request), pieces: [Fixture.bytes[...]])
+        var run = GatedRun(assembly: GeminiGenerateContentAdapter().makeStream(for: Self.request), pieces: [Fixture.bytes[...]])
         let call = try #require(run.assembly.toolCalls().first)
         let reason = "Tool invocation blocked: context contains untrusted data"
         let bytes = run.assembly.refusalEvents(Refusal(call: call, reason: reason))
@@ -108,7 +108,7 @@ struct GeminiStreamTests {
 
     @Test("a chunk whose text merely mentions functionCall does not start the hold")
     func textMentioningFunctionCall() {
-        var assembly = GeminiAdapter().makeStreamAssembly(for: Self.request)
+        var assembly = GeminiGenerateContentAdapter().makeStream(for: Self.request)
         let data = #"{"candidates":[{"content":{"role":"model","parts":[{"text":"use \"functionCall\": {\"name\": \"x\"}"}]},"index":0}]}"#
         let carries = assembly.observeUpstream(ServerSentEvent(event: nil, data: data, raw: []))
         #expect(!carries)

@@ -82,7 +82,7 @@ struct OpenAIAdapterTests {
     @Test("tool results are named from tool_calls", arguments: namingCases)
     func naming(_ row: NamingCase) {
         let body = JSONObject([(key: "model", value: "gpt-4o"), (key: "messages", value: Self.json(row.messages))])
-        let located = OpenAIAdapter.toolResults(in: body)
+        let located = OpenAIChatAdapter.locatedToolResults(in: body)
         #expect(located.map(\.messageIndex) == row.expected.map { $0.0 })
         #expect(located.map(\.result.toolCallId) == row.expected.map { $0.1 })
         #expect(located.map(\.result.toolName) == row.expected.map { $0.2 })
@@ -121,7 +121,7 @@ struct OpenAIAdapterTests {
         let body = Self.object(
             #"{"messages":[{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"t","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c","content":"#
                 + row.content + "}]}")
-        let located = OpenAIAdapter.toolResults(in: body)
+        let located = OpenAIChatAdapter.locatedToolResults(in: body)
         #expect(located.map(\.result.value) == [Self.json(row.value)])
     }
 
@@ -161,7 +161,7 @@ struct OpenAIAdapterTests {
 
     @Test("redaction edits only the tool message's content", arguments: redactionCases)
     func redaction(_ row: RedactionCase) {
-        let edited = OpenAIAdapter.replacingToolContents(in: Self.object(row.body), with: row.replacements)
+        let edited = OpenAIChatAdapter.replacingToolContents(in: Self.object(row.body), with: row.replacements)
         #expect(Self.compact(.object(edited)) == row.expected)
     }
 
@@ -204,18 +204,13 @@ struct OpenAIAdapterTests {
 
     @Test("toolCalls(inCompletion:)", arguments: callsCases)
     func calls(_ row: CallsCase) {
-        #expect(OpenAIAdapter.toolCalls(inCompletion: Self.json(row.completion)) == row.expected)
+        #expect(OpenAIChatAdapter.toolCalls(inCompletion: Self.json(row.completion)) == row.expected)
     }
 
     // MARK: Refusal (§3.4, §3.5)
 
     static func content(_ n: String, _ a: String, _ r: String) -> String {
         "\nI tried to invoke the \(n) tool with the following arguments: \(a).\n\nHowever, I was denied by a tool invocation policy:\n\n\(r)"
-    }
-
-    static func refusalText(_ n: String, _ a: String, _ r: String) -> String {
-        "\n<archestra-tool-name>\(n)</archestra-tool-name>\n<archestra-tool-arguments>\(a)</archestra-tool-arguments>\n<archestra-tool-reason>\(r)</archestra-tool-reason>\n"
-            + content(n, a, r)
     }
 
     static let refusedCompletion = #"""
@@ -226,12 +221,12 @@ struct OpenAIAdapterTests {
          "service_tier":"default","system_fingerprint":"fp_abc","x_vendor":{"k":[1.50]}}
         """#
 
-    @Test("refusalCompletion keeps the envelope and has exactly one choice shaped as §3.4")
+    @Test("refusalCompletion keeps the envelope and has exactly one choice shaped as §3.4: the text in content, refusal null")
     func refusalCompletion() throws {
         let completion = Self.object(Self.refusedCompletion)
-        let call = try #require(OpenAIAdapter.toolCalls(inCompletion: .object(completion)).first)
+        let call = try #require(OpenAIChatAdapter.toolCalls(inCompletion: .object(completion)).first)
         let reason = "Tool invocation blocked: context contains untrusted data"
-        let refused = OpenAIAdapter.refusalCompletion(replacing: completion, with: Refusal(call: call, reason: reason))
+        let refused = OpenAIChatAdapter.refusalCompletion(replacing: completion, with: Refusal(call: call, reason: reason))
 
         let a = #"{"to":"x@evil.com","n":1}"#
         var expected = completion
@@ -239,8 +234,7 @@ struct OpenAIAdapterTests {
             [
                 "index": 0, "finish_reason": "stop", "logprobs": nil,
                 "message": [
-                    "role": "assistant", "content": .string(Self.content("send_email", a, reason)),
-                    "refusal": .string(Self.refusalText("send_email", a, reason)),
+                    "role": "assistant", "content": .string(Self.content("send_email", a, reason)), "refusal": nil,
                 ],
             ]
         ]
@@ -252,22 +246,21 @@ struct OpenAIAdapterTests {
         }
         #expect(
             Self.compact(refused["choices"]!.arrayValue![0])
-                == #"{"index":0,"finish_reason":"stop","logprobs":null,"message":{"role":"assistant","content":"\nI tried to invoke the send_email tool with the following arguments: {\"to\":\"x@evil.com\",\"n\":1}.\n\nHowever, I was denied by a tool invocation policy:\n\nTool invocation blocked: context contains untrusted data","refusal":"\n<archestra-tool-name>send_email</archestra-tool-name>\n<archestra-tool-arguments>{\"to\":\"x@evil.com\",\"n\":1}</archestra-tool-arguments>\n<archestra-tool-reason>Tool invocation blocked: context contains untrusted data</archestra-tool-reason>\n\nI tried to invoke the send_email tool with the following arguments: {\"to\":\"x@evil.com\",\"n\":1}.\n\nHowever, I was denied by a tool invocation policy:\n\nTool invocation blocked: context contains untrusted data"}}"#)
+                == #"{"index":0,"finish_reason":"stop","logprobs":null,"message":{"role":"assistant","content":"\nI tried to invoke the send_email tool with the following arguments: {\"to\":\"x@evil.com\",\"n\":1}.\n\nHowever, I was denied by a tool invocation policy:\n\nTool invocation blocked: context contains untrusted data","refusal":null}}"#)
     }
 
-    @Test("refusalChunk is shaped as §3.5")
+    @Test("refusalChunk is shaped as §3.5: the text in content, no refusal delta")
     func refusalChunk() {
         let call = NeutralToolCall(id: "call_1", name: "send_email", argumentsText: #"{"to":"x@evil.com"}"#)
         let refusal = Refusal(call: call, reason: "No mail to evil.com")
-        let chunk = OpenAIAdapter.refusalChunk(
+        let chunk = OpenAIChatAdapter.refusalChunk(
             id: "chatcmpl-9", created: .integer(1_760_000_001), model: "gpt-4o", refusal: refusal)
         let c = Self.content("send_email", #"{"to":"x@evil.com"}"#, "No mail to evil.com")
-        let r = Self.refusalText("send_email", #"{"to":"x@evil.com"}"#, "No mail to evil.com")
         let expected: JSONValue = [
             "id": "chatcmpl-9", "object": "chat.completion.chunk", "created": 1_760_000_001, "model": "gpt-4o",
             "choices": [
                 [
-                    "index": 0, "delta": ["role": "assistant", "content": .string(c), "refusal": .string(r)],
+                    "index": 0, "delta": ["role": "assistant", "content": .string(c)],
                     "finish_reason": "stop", "logprobs": nil,
                 ]
             ],
@@ -315,6 +308,6 @@ struct OpenAIAdapterTests {
 
     @Test("chunkCarriesToolCall", arguments: chunkCases)
     func chunk(_ row: ChunkCase) {
-        #expect(OpenAIAdapter.chunkCarriesToolCall(row.data) == row.carries)
+        #expect(OpenAIChatAdapter.chunkCarriesToolCall(row.data) == row.carries)
     }
 }

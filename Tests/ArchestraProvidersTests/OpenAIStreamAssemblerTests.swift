@@ -57,8 +57,8 @@ struct OpenAIStreamAssemblerTests {
     @Test("The mock's stream reassembles to the mock's completion (without the usage it does not stream)")
     func mockStreamMatchesMockCompletion() throws {
         var assembler = OpenAIStreamAssembler()
-        for chunk in OpenAIMock.chunks(created: 1_760_000_000) { assembler.add(data: JSONWriter.string(chunk)) }
-        var expected = try #require(OpenAIMock.completion(created: 1_760_000_000).objectValue)
+        for chunk in OpenAIChatMock.chunks(created: 1_760_000_000) { assembler.add(data: JSONWriter.string(chunk)) }
+        var expected = try #require(OpenAIChatMock.completion(created: 1_760_000_000).objectValue)
         expected["usage"] = nil
         #expect(UnorderedJSON.canonical(assembler.completion()) == UnorderedJSON.canonical(.object(expected)))
     }
@@ -79,15 +79,15 @@ struct OpenAIMockTests {
     @Test("The completion is contract §6's, member for member and in order")
     func completion() throws {
         let expected = try JSONParser.parse(Self.contractCompletion)
-        #expect(OpenAIMock.completion(created: 1_760_000_000) == expected)
-        #expect(OpenAIMock.completion(created: 1_234)["created"] == 1_234)
-        let call = OpenAIMock.completion(created: 0)["choices"]?.arrayValue?.first?["message"]?["tool_calls"]?.arrayValue?.first
+        #expect(OpenAIChatMock.completion(created: 1_760_000_000) == expected)
+        #expect(OpenAIChatMock.completion(created: 1_234)["created"] == 1_234)
+        let call = OpenAIChatMock.completion(created: 0)["choices"]?.arrayValue?.first?["message"]?["tool_calls"]?.arrayValue?.first
         #expect(call?["function"]?["arguments"]?.stringValue == #"{"path": "."}"#)
     }
 
     @Test("The stream is a tool-call chunk, then a finishing chunk")
     func chunks() throws {
-        let chunks = OpenAIMock.chunks(created: 1_760_000_000)
+        let chunks = OpenAIChatMock.chunks(created: 1_760_000_000)
         try #require(chunks.count == 2)
         let first = try JSONParser.parse(#"""
             {"id":"chatcmpl-mock123","object":"chat.completion.chunk","created":1760000000,"model":"gpt-4o",

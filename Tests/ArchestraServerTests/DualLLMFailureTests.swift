@@ -105,7 +105,8 @@ struct DualLLMFailureTests {
                 ("call_b", "get_emails", ToolResultConversation.injectedEmail(tag: "beta")),
                 ("call_c", "get_emails", ToolResultConversation.injectedEmail(tag: "gamma")),
             ])
-            #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: [.userAgent: "partial"], body: body).status == .ok)
+            let headers: HTTPFields = [.userAgent: "partial", .authorization: "Bearer sk-client"]
+            #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: headers, body: body).status == .ok)
             let contents = ToolResultConversation.openAIToolContents(upstream.clientCalls.only?.json).map(\.content)
             #expect(contents == [DualLLMBrain.summary(for: ["alpha"]), Self.withheld, DualLLMBrain.summary(for: ["gamma"])])
             let stored = try await live.getJSON("/api/dual-llm-results").arrayValue ?? []

@@ -132,6 +132,8 @@ struct DualLLMProviderTests {
         var expectedQuery: String = ""
         /// Text no Dual LLM call may carry in any header.
         var forbidden: [String]
+        /// Nobody can pay for the quarantine's calls: none is made and the result is withheld.
+        var withheld = false
 
         var testDescription: String { name }
     }
@@ -171,9 +173,9 @@ struct DualLLMProviderTests {
             clientQuery: "?key=gk-query", dualProvider: .gemini, environment: allKeys, expected: nil, expectedQuery: "?key=gk-query",
             forbidden: ["gk-server"]),
         KeyCase(
-            name: "Gemini client, OpenAI Dual LLM without any server key: no key at all", client: .gemini,
+            name: "Gemini client, OpenAI Dual LLM without any server key: nothing called, result withheld", client: .gemini,
             clientHeader: ("x-goog-api-key", "gk-client"), dualProvider: .openai, environment: [:], expected: nil,
-            forbidden: ["gk-client"]),
+            forbidden: ["gk-client"], withheld: true),
     ]
 
     static let dualModels: [Provider: String] = [.openai: "gpt-4o-mini", .anthropic: "claude-quarantine", .gemini: "gemini-quarantine"]
@@ -194,6 +196,12 @@ struct DualLLMProviderTests {
             #expect(response.status == .ok, "\(response.bodyText)")
 
             let dual = upstream.dualLLMCalls
+            if testCase.withheld {
+                #expect(dual.isEmpty, "kinds: \(upstream.calls.map(\.kind))")
+                #expect(try await live.getJSON("/api/dual-llm-results") == [])
+                #expect(try await live.onlyInteraction()["evaluation"]?["toolResults"]?.arrayValue?.first?["dualLlm"] == true)
+                return
+            }
             #expect(dual.contains { $0.kind == .summary }, "kinds: \(upstream.calls.map(\.kind))")
             let expectedPath = switch testCase.dualProvider {
             case .openai: "/chat/completions"

@@ -221,7 +221,7 @@ struct ProviderScenarioTests {
         #expect(record["statusCode"] == 200)
         #expect(sameJSON(record["request"], json(body)), "the record keeps the client's body, before redaction")
 
-        let resultId = provider.toolResultId ?? GeminiAdapter.syntheticId(name: "get_emails", response: json(ScenarioProvider.emailsText))
+        let resultId = provider.toolResultId ?? GeminiGenerateContentAdapter.syntheticId(name: "get_emails", response: json(ScenarioProvider.emailsText))
         let evaluation = try #require(record["evaluation"])
         #expect(evaluation["contextIsTrusted"] == .bool(scenario.contextIsTrusted))
         let expectedResults: JSONValue = [[

@@ -59,19 +59,9 @@ def refusal_content(tool, arguments, reason):
     )
 
 
-def refusal_full(tool, arguments, reason):
-    """REFUSAL of contract §3.4 (OpenAI's `refusal` field)."""
-    return (
-        f"\n<archestra-tool-name>{tool}</archestra-tool-name>\n"
-        f"<archestra-tool-arguments>{arguments}</archestra-tool-arguments>\n"
-        f"<archestra-tool-reason>{reason}</archestra-tool-reason>\n" + refusal_content(tool, arguments, reason)
-    )
-
-
 # The arguments as §3.4 re-serializes them: compact JSON, keys in order.
 MOCK_ARGS_COMPACT = json.dumps(MOCK_ARGS, separators=(",", ":"), ensure_ascii=False)
 MOCK_REFUSAL_CONTENT = refusal_content(MOCK_TOOL, MOCK_ARGS_COMPACT, UNTRUSTED_REASON)
-MOCK_REFUSAL = refusal_full(MOCK_TOOL, MOCK_ARGS_COMPACT, UNTRUSTED_REASON)
 
 
 class Checks:

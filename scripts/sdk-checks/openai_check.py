@@ -32,7 +32,6 @@ from checklib import (
     EMAIL_TOOL_SCHEMA,
     INJECTED_EMAIL,
     MOCK_ARGS,
-    MOCK_REFUSAL,
     MOCK_REFUSAL_CONTENT,
     MOCK_TOOL,
     MOCK_TOOL_DESCRIPTION,
@@ -284,7 +283,8 @@ class OpenAIRefusalScenario(RefusalScenarioRunner):
         assert (message.content or "").startswith(f"\nI tried to invoke the {MOCK_TOOL} tool"), \
             f"message.content does not start with the refusal: {message.content!r}"
         expect_equal(message.content, MOCK_REFUSAL_CONTENT, "message.content")
-        expect_equal(message.refusal, MOCK_REFUSAL, "message.refusal")
+        # Null, so agent frameworks read the refusal as the assistant's text instead of raising.
+        expect_equal(message.refusal, None, "message.refusal")
         expect_equal(message.tool_calls, None, "message.tool_calls")
         expect_equal(choice.finish_reason, "stop", "finish_reason")
 
@@ -301,7 +301,7 @@ class OpenAIRefusalScenario(RefusalScenarioRunner):
                 tool_deltas += choice.delta.tool_calls or []
                 finish_reason = choice.finish_reason or finish_reason
         expect_equal(content, MOCK_REFUSAL_CONTENT, "streamed content")
-        expect_equal(refusal, MOCK_REFUSAL, "streamed refusal")
+        expect_equal(refusal, "", "streamed refusal")
         expect_equal(tool_deltas, [], "streamed tool call deltas")
         expect_equal(finish_reason, "stop", "streamed finish_reason")
 

@@ -95,3 +95,11 @@ public struct DualLLMSession: Sendable {
 }
 
 import Foundation
+
+extension DualLLMSession {
+    /// A tool result as the quarantined prompt shows it: raw text, or JSON pretty-printed with a 2-space indent.
+    public static func dataText(_ value: JSONValue) -> String {
+        if case .string(let text) = value { return text }
+        return JSONWriter.prettyString(value)
+    }
+}

@@ -85,3 +85,20 @@ public enum InvocationEvaluator {
         return (decisions, firstRefused)
     }
 }
+
+/// The decision on every tool call of one reply: allowed as a whole, or replaced by the refusal of its first
+/// refused call. A value the caller acts on (release the reply, or send the refusal).
+public struct CallsVerdict: Sendable {
+    public var decisions: [InvocationDecision]
+    /// The first refused call, whose refusal replaces the reply; nil when every call is allowed.
+    public var refusedCall: NeutralToolCall?
+    public var refusal: Refusal?
+
+    /// Judges every call in order.
+    public init(_ calls: [NeutralToolCall], contextIsTrusted: Bool, snapshot: PolicySnapshot) {
+        let judged = InvocationEvaluator.judgeAll(calls, contextIsTrusted: contextIsTrusted, snapshot: snapshot)
+        decisions = judged.decisions
+        refusedCall = judged.firstRefused?.call
+        refusal = judged.firstRefused.map { Refusal(call: $0.call, reason: $0.reason) }
+    }
+}

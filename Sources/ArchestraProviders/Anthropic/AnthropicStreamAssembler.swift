@@ -13,6 +13,11 @@ public struct AnthropicStreamAssembler: Sendable {
     /// Folds one event's data (non-JSON data and unknown types are ignored).
     public mutating func add(data: String) {
         guard case .object(let event)? = try? JSONParser.parse(data) else { return }
+        add(event: event)
+    }
+
+    /// Folds one parsed event.
+    public mutating func add(event: JSONObject) {
         let index = event["index"]?.intValue ?? 0
         switch event["type"]?.stringValue {
         case "message_start":
@@ -97,45 +102,43 @@ public struct AnthropicStreamAssembler: Sendable {
 }
 
 /// Follows an Anthropic event stream: tool-call events start with a `tool_use` block's `content_block_start`.
-public struct AnthropicStreamAssembly: ProviderStreamAssembly {
-    private var upstream = AnthropicStreamAssembler()
-    private var client = AnthropicStreamAssembler()
+public struct AnthropicMessagesStream: StreamTransducer {
+    private var assembler = AnthropicStreamAssembler()
 
     public init() {}
 
-    public mutating func observeUpstream(_ event: ServerSentEvent) -> Bool {
-        upstream.add(data: event.data)
-        guard event.data.containsBytes("tool_use"), case .object(let data)? = try? JSONParser.parse(event.data) else { return false }
-        return data["type"]?.stringValue == "content_block_start" && data["content_block"]?["type"]?.stringValue == "tool_use"
+    public func observe(_ event: ServerSentEvent) -> (observation: JSONObject?, carriesToolCall: Bool) {
+        guard case .object(let data)? = try? JSONParser.parse(event.data) else { return (nil, false) }
+        let carries = data["type"]?.stringValue == "content_block_start" && data["content_block"]?["type"]?.stringValue == "tool_use"
+        return (data, carries)
     }
 
-    public mutating func observeClient(_ event: ServerSentEvent) {
-        client.add(data: event.data)
+    public mutating func fold(_ observation: JSONObject?) {
+        if let observation { assembler.add(event: observation) }
     }
 
-    public func toolCalls() -> [NeutralToolCall] { upstream.toolCalls() }
+    public func toolCalls() -> [NeutralToolCall] { assembler.toolCalls() }
 
-    public mutating func refusalEvents(_ refusal: Refusal) -> [UInt8] {
-        let index = JSONValue.integer(upstream.firstToolUseIndex ?? 0)
+    public func assembled() -> JSONValue { assembler.assembled() }
+
+    public func usage() -> TokenUsage? { AnthropicMessagesAdapter.usage(in: assembler.assembled()["usage"]) }
+
+    public mutating func refusalEvents(_ refusal: Refusal, upstream: AnthropicMessagesStream) -> [UInt8] {
+        let index = JSONValue.integer(upstream.assembler.firstToolUseIndex ?? 0)
         var messageDelta: JSONObject = ["type": "message_delta", "delta": ["stop_reason": "end_turn", "stop_sequence": nil]]
-        if let usage = upstream.messageDeltaUsage { messageDelta["usage"] = .object(usage) }
-        let events: [(String, JSONValue)] = [
+        if let usage = upstream.assembler.messageDeltaUsage { messageDelta["usage"] = .object(usage) }
+        let events: [(String, JSONObject)] = [
             ("content_block_start", ["type": "content_block_start", "index": index, "content_block": ["type": "text", "text": ""]]),
             ("content_block_delta", ["type": "content_block_delta", "index": index, "delta": ["type": "text_delta", "text": .string(refusal.content)]]),
             ("content_block_stop", ["type": "content_block_stop", "index": index]),
-            ("message_delta", .object(messageDelta)),
+            ("message_delta", messageDelta),
             ("message_stop", ["type": "message_stop"]),
         ]
         var bytes: [UInt8] = []
         for (type, data) in events {
-            let text = JSONWriter.string(data)
-            client.add(data: text)
-            bytes += ServerSentEvent.encode(event: type, data: text)
+            assembler.add(event: data)
+            bytes += ServerSentEvent.encode(event: type, data: JSONWriter.string(.object(data)))
         }
         return bytes
     }
-
-    public func clientView() -> JSONValue { client.assembled() }
-
-    public func usage() -> TokenUsage? { AnthropicAdapter.usage(in: upstream.assembled()["usage"]) }
 }

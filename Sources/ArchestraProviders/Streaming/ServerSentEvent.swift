@@ -25,11 +25,16 @@ public struct ServerSentEvent: Sendable, Equatable {
 }
 
 /// Splits a byte stream into server-sent events, whatever the chunk boundaries (mid-line, mid-UTF-8, mid-`\r\n`).
+/// Every byte is scanned once, however the stream is cut: a reply that never sends a line break costs time linear
+/// in its size.
 public struct ServerSentEventDecoder: Sendable {
     private var pending: [UInt8] = []
+    /// Where the event being collected starts.
     private var eventStart = 0
+    /// Where the line being scanned starts.
+    private var lineStart = 0
+    /// Where scanning resumes: the end of what was scanned, or a `\r` that may be the first half of `\r\n`.
     private var scanIndex = 0
-    private var lastByteWasCR = false
 
     public init() {}
 
@@ -37,36 +42,36 @@ public struct ServerSentEventDecoder: Sendable {
     public mutating func feed<Bytes: Sequence>(_ bytes: Bytes) -> [ServerSentEvent] where Bytes.Element == UInt8 {
         pending.append(contentsOf: bytes)
         var events: [ServerSentEvent] = []
-        var lineStart = scanIndex
         var index = scanIndex
         while index < pending.count {
             let byte = pending[index]
-            if byte == 0x0A || byte == 0x0D {
-                let lineIsEmpty = index == lineStart
+            guard byte == 0x0A || byte == 0x0D else {
                 index += 1
-                if byte == 0x0D {
-                    // A \r that ends the input may be the first half of \r\n: wait for the next bytes. A complete
-                    // \r\n at the end is a finished line, so the event it ends goes out now (Gemini frames with CRLF).
-                    if index == pending.count { break }
-                    if pending[index] == 0x0A { index += 1 }
-                }
-                if lineIsEmpty {
-                    if let event = makeEvent(from: eventStart, to: index) { events.append(event) }
-                    eventStart = index
-                }
-                lineStart = index
+                continue
+            }
+            let lineIsEmpty = index == lineStart
+            if byte == 0x0D {
+                // A \r that ends the input may be the first half of \r\n: wait for the next bytes. A complete
+                // \r\n at the end is a finished line, so the event it ends goes out now (Gemini frames with CRLF).
+                if index + 1 == pending.count { break }
+                index += pending[index + 1] == 0x0A ? 2 : 1
             } else {
                 index += 1
             }
+            if lineIsEmpty {
+                if let event = makeEvent(from: eventStart, to: index) { events.append(event) }
+                eventStart = index
+            }
+            lineStart = index
         }
-        scanIndex = lineStart
+        scanIndex = index
         compact()
         return events
     }
 
     /// Returns a final event left without its blank line when the stream closed.
     public mutating func finish() -> ServerSentEvent? {
-        defer { pending.removeAll(); eventStart = 0; scanIndex = 0 }
+        defer { pending.removeAll(); eventStart = 0; lineStart = 0; scanIndex = 0 }
         guard eventStart < pending.count else { return nil }
         return makeEvent(from: eventStart, to: pending.count)
     }
@@ -75,6 +80,7 @@ public struct ServerSentEventDecoder: Sendable {
         guard eventStart > 4096 || eventStart == pending.count else { return }
         pending.removeFirst(eventStart)
         scanIndex -= eventStart
+        lineStart -= eventStart
         eventStart = 0
     }
 

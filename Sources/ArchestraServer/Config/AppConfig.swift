@@ -20,21 +20,57 @@ public struct AppConfig: Sendable {
         }
     }
 
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable {
+        case text, json
+    }
+
+    /// Bounds on what one pipeline request may ask the gateway to do (each beyond its bound is a 400).
+    public struct RequestLimits: Sendable, Equatable {
+        public var maxMessages: Int
+        public var maxToolDeclarations: Int
+        public var maxToolResults: Int
+    }
+
+    /// Bounds on the state clients can make the gateway keep.
+    public struct StateLimits: Sendable, Equatable {
+        /// Agents created from `User-Agent`s; beyond it requests go to the fallback agent.
+        public var maxAutoAgents: Int
+        /// Tools recorded per agent from declarations; beyond it new declarations are not recorded.
+        public var maxToolsPerAgent: Int
+        /// Distinct values of a client-driven metric label (model, agent, tool); beyond it the value is `other`.
+        public var maxMetricLabelValues: Int
+    }
+
     public var host: String
     public var port: Int
     public var database: Database
     /// Upstream base URLs without a trailing slash.
     public var upstreamBaseURLs: [Provider: String]
-    /// Server-side provider keys, used only when a client sends none.
+    /// Server-side provider keys.
     public var serverKeys: [Provider: String]
     public var mockMode: Bool
     public var adminToken: String?
+    public var metricsToken: String?
     public var maxBodyBytes: Int
+    /// Largest provider reply, streamed or not; beyond it the answer is 502.
+    public var maxUpstreamBodyBytes: Int
     public var upstreamTimeout: Duration
+    /// Forward writes the gateway cannot judge instead of refusing them (an explicit opt-out of fail-closed routing).
+    public var forwardUnjudgedRoutes: Bool
+    public var requestLimits: RequestLimits
+    public var stateLimits: StateLimits
+    public var logFormat: LogFormat
 
-    /// The log line printed at start: address, store, mock mode; never a secret.
+    /// The log line printed at start: address, store, modes; never a secret.
     public var startupSummary: String {
-        "Archestra listening on http://\(host):\(port) — store: \(database.summary), benchmark mock mode: \(mockMode ? "on" : "off"), admin token: \(adminToken == nil ? "not set (admin API open)" : "set")"
+        var parts = [
+            "store: \(database.summary)", "benchmark mock mode: \(mockMode ? "on" : "off")",
+            "admin token: \(adminToken == nil ? "not set (admin API open)" : "set")",
+        ]
+        if metricsToken != nil { parts.append("metrics token: set") }
+        if forwardUnjudgedRoutes { parts.append("unjudged routes are forwarded") }
+        return "Archestra listening on http://\(host):\(port) — " + parts.joined(separator: ", ")
     }
 }
 

@@ -26,7 +26,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         response.headers[.xRequestID] = requestId
         let elapsed = ContinuousClock.now - started
         let route = RouteLabel.of(
-            method: request.method.rawValue, path: request.uri.path, query: request.uri.query, endpointPath: context.endpointPath
+            method: request.method.rawValue, target: request.head.path ?? request.uri.path, endpointPath: context.endpointPath
         )
         metrics.httpRequest(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
         context.logger.info(

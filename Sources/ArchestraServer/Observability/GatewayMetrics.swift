@@ -16,6 +16,8 @@ final class GatewayMetrics: Sendable {
     /// registry lookup under its lock, which showed in the request profile.
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let counters = Mutex<[String: Metrics.Counter]>([:])
+    /// Keeps the label values clients choose (model, agent, tool) from growing the series without bound.
+    let labels: LabelBudget
 
     /// Sub-millisecond resolution at the bottom, provider latencies at the top.
     static let latencyBuckets: [Duration] = [
@@ -25,7 +27,8 @@ final class GatewayMetrics: Sendable {
         .seconds(10), .seconds(30), .seconds(60),
     ]
 
-    init() {
+    init(labelLimit: Int = 500) {
+        labels = LabelBudget(limit: labelLimit)
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
@@ -72,27 +75,43 @@ final class GatewayMetrics: Sendable {
 
     /// Every LLM call (status 0 when no HTTP status came back), with the tokens it reported.
     func llmRequest(_ call: LLMCallLabels, status: Int, duration: Duration, usage: TokenUsage?) {
-        timer("llm_request_duration_seconds", call.dimensions + [("status_code", String(status))]).recordNanoseconds(duration.nanoseconds)
+        let dimensions = call.dimensions(labels)
+        timer("llm_request_duration_seconds", dimensions + [("status_code", String(status))]).recordNanoseconds(duration.nanoseconds)
         guard let usage else { return }
         if let input = usage.input {
-            counter("llm_tokens_total", call.dimensions + [("type", "input")]).increment(by: input)
+            counter("llm_tokens_total", dimensions + [("type", "input")]).increment(by: input)
         }
         if let output = usage.output {
-            counter("llm_tokens_total", call.dimensions + [("type", "output")]).increment(by: output)
+            counter("llm_tokens_total", dimensions + [("type", "output")]).increment(by: output)
         }
     }
 
     /// A refusal, counted against the refused call's tool.
     func blockedTool(provider: Provider, agent: Agent, toolName: String) {
-        counter("llm_blocked_tool_total", [("provider", provider.rawValue), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name), ("tool_name", toolName)]).increment()
+        counter(
+            "llm_blocked_tool_total",
+            [("provider", provider.rawValue)] + labels.agent(agent) + [("tool_name", labels.admit("tool_name", toolName))]
+        ).increment()
     }
 
-    /// One judged tool result.
-    func toolResultEvaluated(provider: Provider, agent: Agent, toolName: String?, verdict: TrustVerdict) {
-        counter("tool_result_evaluations_total", [
-                ("provider", provider.rawValue), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name),
-                ("tool_name", toolName ?? ""), ("verdict", verdict.rawValue),
-            ]).increment()
+    /// The judged tool results of one request, counted per tool and verdict.
+    func toolResultsEvaluated(provider: Provider, agent: Agent, judgement: ContextJudgement) {
+        guard !judgement.results.isEmpty else { return }
+        var counts: [ToolVerdictKey: Int] = [:]
+        for (result, verdict) in zip(judgement.results, judgement.judgements) {
+            counts[ToolVerdictKey(toolName: result.toolName ?? "", verdict: verdict.verdict), default: 0] += 1
+        }
+        let agentDimensions = labels.agent(agent)
+        for (key, count) in counts {
+            counter("tool_result_evaluations_total", [("provider", provider.rawValue)] + agentDimensions + [
+                ("tool_name", labels.admit("tool_name", key.toolName)), ("verdict", key.verdict.rawValue),
+            ]).increment(by: count)
+        }
+    }
+
+    private struct ToolVerdictKey: Hashable {
+        var toolName: String
+        var verdict: TrustVerdict
     }
 
     /// Time spent judging one request's tool results and tool calls.
@@ -113,8 +132,9 @@ struct LLMCallLabels: Sendable {
     let model: String
     let agent: Agent
 
-    var dimensions: [(String, String)] {
-        [("provider", provider.rawValue), ("model", model), ("agent_id", agent.id.lowercasedString), ("agent_name", agent.name)]
+    /// The labels, with client-chosen values bounded.
+    func dimensions(_ labels: LabelBudget) -> [(String, String)] {
+        [("provider", provider.rawValue), ("model", labels.admit("model", model))] + labels.agent(agent)
     }
 }
 

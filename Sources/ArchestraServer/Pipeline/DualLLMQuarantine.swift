@@ -5,7 +5,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import NIOHTTP1
 
 /// Replaces untrusted tool results by Dual LLM summaries (contract §5): a privileged model that never sees the
 /// data asks multiple-choice questions, a quarantined model that sees it answers with an index, and the privileged
@@ -22,6 +21,8 @@ struct DualLLMQuarantine: Sendable {
     struct Caller: Sendable {
         let agent: Agent
         let provider: Provider
+        /// Who pays for the request's own provider call.
+        let payer: Payer
         let headers: HTTPFields
         let queryKey: String?
         let requestId: String?
@@ -62,7 +63,7 @@ struct DualLLMQuarantine: Sendable {
         if let cached = try? await services.store.dualLLMResult(agentId: caller.agent.id, toolCallId: result.toolCallId) {
             return cached.result
         }
-        var session = DualLLMSession(config: config, userRequest: userRequest, data: DualLLMWire.dataText(result.value))
+        var session = DualLLMSession(config: config, userRequest: userRequest, data: DualLLMSession.dataText(result.value))
         let client = DualLLMCallClient(services: services, config: config, caller: caller)
         while true {
             switch session.step {
@@ -98,67 +99,50 @@ struct DualLLMQuarantine: Sendable {
     }
 }
 
-/// Makes the Dual LLM's own provider calls.
+/// Makes the Dual LLM's own provider calls, with the same key rules as the proxied call: the client's key when
+/// the quarantine uses the client's vendor, else the server's key, and none for an anonymous request.
 struct DualLLMCallClient: Sendable {
     let services: ProxyServices
     let config: DualLLMConfig
     let caller: DualLLMQuarantine.Caller
 
-    /// The reply text, or nil when the call failed (non-2xx, unreachable, timeout, no text).
+    /// Who pays for the quarantine's calls; `.nobody` means they cannot be made.
+    var payer: Payer {
+        caller.payer.forCall(to: config.provider, from: caller.provider, serverKeys: services.config.serverKeys)
+    }
+
+    /// The reply text, or nil when the call failed (non-2xx, unreachable, timeout, no text) or nobody can pay.
     func complete(_ messages: [DualLLMMessage], constrained: Bool) async -> String? {
-        let body = DualLLMWire.body(provider: config.provider, model: config.model, messages: messages, constrained: constrained)
+        let vendor = config.provider.vendor
+        let payer = self.payer
+        guard payer != .nobody else { return nil }
         var query: String?
-        if config.provider == .gemini, caller.provider == .gemini, let key = caller.queryKey {
+        if payer == .client, vendor.keyLocations.contains(.queryKey), let key = caller.queryKey, vendor.presentedKey(in: caller.headers, queryKey: nil) == nil {
             query = "key=" + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
         }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: vendor.keyFields(for: payer, clientHeaders: caller.headers))
+        headers.append(contentsOf: vendor.dualLLMHeaders(clientHeaders: caller.headers, sameVendor: config.provider == caller.provider))
+        if let requestId = caller.requestId { headers[.xRequestID] = requestId }
         let request = UpstreamRequest(
-            method: .POST, url: services.upstreamURL(config.provider, path: DualLLMWire.path(provider: config.provider, model: config.model), query: query),
-            headers: headers(), body: ByteBuffer(bytes: JSONWriter.bytes(body))
+            method: .post, url: services.upstreamURL(config.provider, path: vendor.dualLLMPath(model: config.model), query: query),
+            headerFields: headers,
+            body: ByteBuffer(bytes: JSONWriter.bytes(vendor.dualLLMBody(model: config.model, messages: messages, constrained: constrained))),
+            purpose: .dualLLM
         )
         let started = ContinuousClock.now
         let labels = LLMCallLabels(provider: config.provider, model: config.model, agent: caller.agent)
         do {
-            let response = try await services.upstream.send(request, timeout: services.config.upstreamTimeout)
+            let response = try await services.transport.send(request, timeout: services.config.upstreamTimeout)
             let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
-            let status = Int(response.status.code)
+            let status = response.status.code
             let reply = try? JSONParser.parse(bytes.readableBytesView)
-            let usage = reply?.objectValue.flatMap { object -> TokenUsage? in
-                switch config.provider {
-                case .openai: OpenAIChatAdapter().usage(inResponse: object)
-                case .anthropic: AnthropicAdapter().usage(inResponse: object)
-                case .gemini: GeminiAdapter().usage(inResponse: object)
-                }
-            }
-            services.metrics.llmRequest(labels, status: status, duration: .now - started, usage: usage)
+            services.metrics.llmRequest(labels, status: status, duration: .now - started, usage: reply?.objectValue.flatMap(vendor.dualLLMUsage))
             guard (200..<300).contains(status), let reply else { return nil }
-            return DualLLMWire.text(provider: config.provider, response: reply)
+            return vendor.dualLLMText(reply)
         } catch {
             services.metrics.llmRequest(labels, status: 0, duration: .now - started, usage: nil)
             return nil
         }
-    }
-
-    /// The client's key when it speaks the same provider, else the server-side key.
-    private func headers() -> HTTPHeaders {
-        var headers = HTTPHeaders([("content-type", "application/json")])
-        if let requestId = caller.requestId { headers.add(name: "x-request-id", value: requestId) }
-        let sameProvider = caller.provider == config.provider
-        let serverKey = services.config.serverKeys[config.provider]
-        switch config.provider {
-        case .openai:
-            if sameProvider, let key = caller.headers[.authorization] { headers.add(name: "Authorization", value: key) }
-            else if let serverKey { headers.add(name: "Authorization", value: "Bearer \(serverKey)") }
-        case .anthropic:
-            let clientKey = caller.headers[HTTPField.Name("x-api-key")!]
-            if sameProvider, let clientKey { headers.add(name: "x-api-key", value: clientKey) }
-            else if sameProvider, let key = caller.headers[.authorization] { headers.add(name: "Authorization", value: key) }
-            else if let serverKey { headers.add(name: "x-api-key", value: serverKey) }
-            headers.add(name: "anthropic-version", value: (sameProvider ? caller.headers[HTTPField.Name("anthropic-version")!] : nil) ?? "2023-06-01")
-        case .gemini:
-            let clientKey = caller.headers[HTTPField.Name("x-goog-api-key")!]
-            if sameProvider, let clientKey { headers.add(name: "x-goog-api-key", value: clientKey) }
-            else if !(sameProvider && caller.queryKey != nil), let serverKey { headers.add(name: "x-goog-api-key", value: serverKey) }
-        }
-        return headers
     }
 }

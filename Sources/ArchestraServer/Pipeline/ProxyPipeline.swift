@@ -1,15 +1,14 @@
 import ArchestraCore
 import ArchestraProviders
-import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOHTTP1
 
-/// The request pipeline of contract §3, the same for every provider: validate, resolve the agent, record tools,
-/// judge tool results and redact, call the provider (or the mock), judge the returned tool calls, answer, record.
-/// Provider differences stay behind `ProviderAdapter`.
-struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
+/// The request pipeline, the same for every endpoint: validate, resolve the agent, record tools, judge tool
+/// results and redact, call the provider (or benchmark mode's canned transport), judge the returned tool calls,
+/// answer, record. Endpoint differences stay behind `EndpointAdapter`, vendor differences behind `Vendor`.
+struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
     let services: ProxyServices
     let adapter: Adapter
 
@@ -30,7 +29,7 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         var callLabels: LLMCallLabels { LLMCallLabels(provider: draft.provider, model: request.model, agent: agent) }
     }
 
-    func handle(_ request: Request, context: AppRequestContext, target: PipelineTarget) async throws -> Response {
+    func handle(_ request: Request, context: AppRequestContext, route: PipelineRoute) async throws -> Response {
         let arrivedAt = services.clock.now()
         let timing = ExchangeTiming(started: .now)
         let body = try await request.collectBody(limit: services.config.maxBodyBytes)
@@ -40,23 +39,23 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         } catch {
             throw GatewayError.badRequest("Request body is not valid JSON: \(error)")
         }
-        let pipelineRequest = try adapter.parseRequest(parsed, route: target.route)
-        let agent = try await resolveAgent(target.agentId, request: request)
+        let pipelineRequest = try adapter.parseRequest(parsed, route: route.facts)
+        let agent = try await resolveAgent(route.agentSegment, request: request)
         await services.tools.register(pipelineRequest.toolDeclarations, agentId: agent.id, logger: context.logger)
         let snapshot = try await services.policies.snapshot(for: agent.id)
         let judgingStarted = ContinuousClock.now
         let judgement = ContextJudgement(results: adapter.toolResults(in: pipelineRequest.body), snapshot: snapshot)
         services.metrics.policyEvaluation(duration: .now - judgingStarted)
-        for (result, verdict) in zip(judgement.results, judgement.judgements) {
-            services.metrics.toolResultEvaluated(provider: adapter.provider, agent: agent, toolName: result.toolName, verdict: verdict.verdict)
-        }
+        services.metrics.toolResultsEvaluated(provider: adapter.provider, agent: agent, judgement: judgement)
+        let queryKey = request.uri.queryParameters["key"].map(String.init)
+        let payer = services.payer(for: adapter.provider.vendor, headers: request.headers, queryKey: queryKey)
         let quarantineStarted = ContinuousClock.now
         let dualLlm = services.config.mockMode ? [:] : await DualLLMQuarantine(services: services).quarantine(
             judgement.results, judgements: judgement.judgements,
             userRequest: adapter.latestUserText(in: pipelineRequest.body) ?? "process this data",
             caller: .init(
-                agent: agent, provider: adapter.provider, headers: request.headers,
-                queryKey: request.uri.queryParameters["key"].map(String.init), requestId: context.requestId
+                agent: agent, provider: adapter.provider, payer: payer, headers: request.headers,
+                queryKey: queryKey, requestId: context.requestId
             ),
             logger: context.logger
         )
@@ -69,8 +68,17 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
             ),
             snapshot: snapshot, context: judgement, dualLlm: dualLlm, timing: timing
         )
-        if services.config.mockMode { return await mockResponse(exchange) }
-        return try await forward(request, context: context, exchange: exchange, target: target, body: upstreamBody(original: body, exchange: exchange))
+        let upstreamRequest = UpstreamRequest(
+            method: .post,
+            url: services.upstreamURL(adapter.provider, path: route.upstreamPath, query: request.uri.query),
+            headerFields: UpstreamHeaders.forProvider(
+                from: request.headers, vendor: adapter.provider.vendor, payer: payer, forPipeline: true,
+                requestId: context.requestId
+            ),
+            body: upstreamBody(original: body, exchange: exchange),
+            purpose: .pipeline(adapter.endpoint, pipelineRequest)
+        )
+        return try await forward(upstreamRequest, exchange: exchange)
     }
 
     private func resolveAgent(_ agentId: String?, request: Request) async throws -> Agent {
@@ -78,8 +86,8 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         return try await services.agents.defaultAgent(userAgent: request.headers[.userAgent])
     }
 
-    /// The client's bytes when nothing needs changing; otherwise the body with blocked results redacted (§3.2) and
-    /// quarantined ones replaced by their summaries (§5).
+    /// The client's bytes when nothing needs changing; otherwise the body with blocked results redacted and
+    /// quarantined ones replaced by their summaries.
     private func upstreamBody(original: ByteBuffer, exchange: Exchange) -> ByteBuffer {
         var replacements = exchange.dualLlm
         for (index, judgement) in exchange.context.judgements.enumerated() where judgement.verdict == .blocked {
@@ -90,32 +98,20 @@ struct ProxyPipeline<Adapter: ProviderAdapter>: Sendable {
         return ByteBuffer(bytes: JSONWriter.bytes(.object(edited)))
     }
 
-    private func forward(_ request: Request, context: AppRequestContext, exchange: Exchange, target: PipelineTarget, body: ByteBuffer) async throws -> Response {
-        let upstreamRequest = UpstreamRequest(
-            method: .POST,
-            url: services.upstreamURL(adapter.provider, path: target.upstreamPath, query: request.uri.query),
-            headers: HeaderForwarding.upstreamHeaders(
-                from: request.headers, provider: adapter.provider, serverKey: services.config.serverKeys[adapter.provider],
-                queryHasKey: request.uri.queryParameters["key"] != nil, forPipeline: true, requestId: context.requestId
-            ),
-            body: body
-        )
+    private func forward(_ upstreamRequest: UpstreamRequest, exchange: Exchange) async throws -> Response {
         let waitStarted = ContinuousClock.now
-        let response: HTTPClientResponse
+        let response: UpstreamResponse
         do {
-            response = try await services.upstream.send(upstreamRequest, timeout: services.config.upstreamTimeout)
+            response = try await services.pipelineTransport.send(upstreamRequest, timeout: services.config.upstreamTimeout)
         } catch let failure as UpstreamFailure {
             exchange.timing.addUpstreamWait(.now - waitStarted)
             services.metrics.llmRequest(exchange.callLabels, status: 0, duration: .now - waitStarted, usage: nil)
-            let error = failure.gatewayError
-            await record(exchange, status: Int(error.status.code), responseJSON: String(buffer: error.body))
-            return try error.response(from: request, context: context)
+            throw await fail(failure.gatewayError, exchange)
         }
         exchange.timing.addUpstreamWait(.now - waitStarted)
-        let headers = HeaderForwarding.clientHeaders(from: response.headers)
-        let status = Int(response.status.code)
-        if exchange.request.stream, (200..<300).contains(status) {
-            return streamingResponse(status: status, headers: headers, body: response.body, exchange: exchange, callStarted: waitStarted)
+        let headers = UpstreamHeaders.forClient(from: response.headerFields)
+        if exchange.request.stream, (200..<300).contains(response.status.code) {
+            return streamingResponse(status: response.status, headers: headers, body: response.body, exchange: exchange, callStarted: waitStarted)
         }
         return try await bufferedResponse(response, headers: headers, exchange: exchange, callStarted: waitStarted)
     }

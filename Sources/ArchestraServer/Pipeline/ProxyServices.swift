@@ -1,13 +1,18 @@
 import ArchestraCore
+import ArchestraProviders
 import ArchestraStore
 import Foundation
+import HTTPTypes
 import Logging
 
 /// What every proxy route needs, built once by the composition root.
 struct ProxyServices: Sendable {
     let config: AppConfig
     let store: any Store
-    let upstream: any UpstreamClient
+    /// Calls to real providers: pass-through and the Dual LLM.
+    let transport: any UpstreamTransport
+    /// Where pipeline calls go: the providers, or benchmark mode's canned replies.
+    let pipelineTransport: any UpstreamTransport
     let agents: AgentDirectory
     let tools: ToolCatalog
     let policies: PolicyDirectory
@@ -37,6 +42,12 @@ struct ProxyServices: Sendable {
         let base = config.upstreamBaseURLs[provider]!
         guard let query, !query.isEmpty else { return base + path }
         return base + path + "?" + query
+    }
+
+    /// Who pays for a request's provider call: the client when it sent its own key, else the server.
+    func payer(for vendor: any Vendor, headers: HTTPFields, queryKey: String?) -> Payer {
+        if vendor.presentedKey(in: headers, queryKey: queryKey) != nil { return .client }
+        return config.serverKeys[vendor.provider].map { .server(key: $0) } ?? .nobody
     }
 }
 

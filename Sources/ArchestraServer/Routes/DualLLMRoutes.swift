@@ -84,13 +84,8 @@ struct DualLLMRoutes {
     /// The tool call ids of the tool results in an interaction's request, read with its provider's adapter.
     static func toolCallIds(of interaction: Interaction) -> [String] {
         guard case .object(let body)? = try? JSONParser.parse(interaction.requestJSON) else { return [] }
-        let results: [NeutralToolResult]
-        switch interaction.type {
-        case "anthropic:messages": results = AnthropicAdapter().toolResults(in: body)
-        case "gemini:generateContent": results = GeminiAdapter().toolResults(in: body)
-        default: results = OpenAIChatAdapter().toolResults(in: body)
-        }
-        return results.map(\.toolCallId)
+        let endpoint = Endpoint(rawValue: interaction.type) ?? .openAIChatCompletions
+        return endpoint.adapter.toolResults(in: body).map(\.toolCallId)
     }
 
     private func apply(modelFieldsOf body: AdminBody, to config: inout DualLLMConfig) throws {

@@ -1,35 +1,38 @@
 import ArchestraCore
-import AsyncHTTPClient
+import ArchestraProviders
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOHTTP1
 
-/// Every non-pipeline request under `/v1/{provider}/` goes to the provider as is, and its reply comes back as is.
+/// Non-pipeline requests under `/v1/{provider}/` go to the provider as is, and their reply comes back as is.
+/// Only writes carry a body: reads and deletes never need one, so none is forwarded with them.
 struct PassThroughRoutes {
     let services: ProxyServices
 
     func forward(_ request: Request, context: AppRequestContext, provider: Provider, path: String) async throws -> Response {
-        let body = try await request.collectBody(limit: services.config.maxBodyBytes)
-        let queryHasKey = request.uri.queryParameters["key"] != nil
+        let carriesBody = request.method == .post || request.method == .put || request.method == .patch
+        let body = carriesBody ? try await request.collectBody(limit: services.config.maxBodyBytes) : ByteBuffer()
+        let vendor = provider.vendor
+        let payer = services.payer(for: vendor, headers: request.headers, queryKey: request.uri.queryParameters["key"].map(String.init))
         let upstreamRequest = UpstreamRequest(
-            method: HTTPMethod(rawValue: request.method.rawValue),
+            method: request.method,
             url: services.upstreamURL(provider, path: path, query: request.uri.query),
-            headers: HeaderForwarding.upstreamHeaders(
-                from: request.headers, provider: provider, serverKey: services.config.serverKeys[provider],
-                queryHasKey: queryHasKey, forPipeline: false, requestId: context.requestId
+            headerFields: UpstreamHeaders.forProvider(
+                from: request.headers, vendor: vendor, payer: payer, forPipeline: false, requestId: context.requestId
             ),
-            body: body.readableBytes > 0 ? body : nil
+            body: body.readableBytes > 0 ? body : nil,
+            purpose: .passThrough
         )
-        let response: HTTPClientResponse
+        let response: UpstreamResponse
         do {
-            response = try await services.upstream.send(upstreamRequest, timeout: services.config.upstreamTimeout)
+            response = try await services.transport.send(upstreamRequest, timeout: services.config.upstreamTimeout)
         } catch let failure as UpstreamFailure {
             throw failure.gatewayError
         }
         let upstreamBody = response.body
         return Response(
-            status: .init(code: Int(response.status.code)), headers: HeaderForwarding.clientHeaders(from: response.headers),
+            status: response.status, headers: UpstreamHeaders.forClient(from: response.headerFields),
             body: ResponseBody { writer in
                 for try await chunk in upstreamBody { try await writer.write(chunk) }
                 try await writer.finish(nil)

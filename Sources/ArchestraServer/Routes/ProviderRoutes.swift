@@ -2,7 +2,8 @@ import ArchestraCore
 import ArchestraProviders
 import Hummingbird
 
-/// `/v1/{provider}/**`: one entry point per provider that hands each request to its pipeline or the pass-through.
+/// `/v1/{provider}/**`: one entry point per provider that hands each request to its endpoint's pipeline, to the
+/// pass-through, or refuses it, as the route classifier decides on the raw request target.
 struct ProviderRoutes {
     let services: ProxyServices
 
@@ -10,27 +11,59 @@ struct ProviderRoutes {
 
     func register(on router: Router<AppRequestContext>) {
         let passThrough = PassThroughRoutes(services: services)
-        let openAI = ProxyPipeline(services: services, adapter: OpenAIChatAdapter())
-        let anthropic = ProxyPipeline(services: services, adapter: AnthropicAdapter())
-        let gemini = ProxyPipeline(services: services, adapter: GeminiAdapter())
+        let endpoints = EndpointPipelines(services: services)
         for provider in Provider.allCases {
             for method in Self.methods {
                 router.on(RouterPath("/v1/\(provider.rawValue)/**"), method: method) { request, context -> Response in
-                    let path = try ProviderPath.classify(
-                        method: request.method.rawValue, path: request.uri.path, query: request.uri.query, provider: provider
-                    )
-                    switch path {
-                    case .pipeline(let target):
-                        switch provider {
-                        case .openai: return try await openAI.handle(request, context: context, target: target)
-                        case .anthropic: return try await anthropic.handle(request, context: context, target: target)
-                        case .gemini: return try await gemini.handle(request, context: context, target: target)
-                        }
+                    switch ProxyRouting.classify(request, provider: provider, config: services.config) {
+                    case .pipeline(let route):
+                        return try await endpoints.handle(request, context: context, route: route)
                     case .passThrough(let upstreamPath):
                         return try await passThrough.forward(request, context: context, provider: provider, path: upstreamPath)
+                    case .refused(let refusal):
+                        throw GatewayError(refusal)
                     }
                 }
             }
         }
+    }
+}
+
+/// One pipeline per endpoint, built once.
+struct EndpointPipelines: Sendable {
+    let chatCompletions: ProxyPipeline<OpenAIChatAdapter>
+    let messages: ProxyPipeline<AnthropicMessagesAdapter>
+    let generateContent: ProxyPipeline<GeminiGenerateContentAdapter>
+
+    init(services: ProxyServices) {
+        chatCompletions = ProxyPipeline(services: services, adapter: OpenAIChatAdapter())
+        messages = ProxyPipeline(services: services, adapter: AnthropicMessagesAdapter())
+        generateContent = ProxyPipeline(services: services, adapter: GeminiGenerateContentAdapter())
+    }
+
+    func handle(_ request: Request, context: AppRequestContext, route: PipelineRoute) async throws -> Response {
+        switch route.endpoint {
+        case .openAIChatCompletions: try await chatCompletions.handle(request, context: context, route: route)
+        case .openAIResponses: throw GatewayError.notFound("POST \(request.uri.path) is not judged by the gateway and is not forwarded")
+        case .anthropicMessages: try await messages.handle(request, context: context, route: route)
+        case .geminiGenerateContent: try await generateContent.handle(request, context: context, route: route)
+        }
+    }
+}
+
+/// The route classifier applied to a Hummingbird request.
+enum ProxyRouting {
+    static func classify(_ request: Request, provider: Provider, config: AppConfig) -> ProxyRoute {
+        RouteClassifier.classify(
+            method: request.method.rawValue, target: request.head.path ?? request.uri.description, provider: provider,
+            forwardUnjudged: config.forwardUnjudgedRoutes
+        )
+    }
+}
+
+extension GatewayError {
+    /// A route the classifier refused.
+    init(_ refusal: RouteRefusal) {
+        self = refusal.status == 400 ? .badRequest(refusal.message) : .notFound(refusal.message)
     }
 }

@@ -42,41 +42,67 @@ enum ExpectedRefusal {
     }
 }
 
-/// What a gate in front of a provider's stream assembly did with a recorded byte stream (the way the pipeline's
-/// `GatedStream` drives it): events before the first tool-call event are forwarded, the rest held.
-struct GatedRun<Assembly: ProviderStreamAssembly> {
-    var assembly: Assembly
+/// What the stream gate (`GatedStream`, as the pipeline drives it) did with a recorded byte stream: events before
+/// the first tool-call event are forwarded, the rest held until the test decides.
+struct GatedRun<Transducer: StreamTransducer> {
+    var assembly: GatedAssembly<Transducer>
     var forwarded: [ServerSentEvent] = []
     var held: [ServerSentEvent] = []
-    /// `observeUpstream`'s answer per event, in order.
+    /// `observe`'s answer per event, in order.
     var carriesToolCall: [Bool] = []
 
-    /// Decodes `bytes` delivered in the given pieces and routes each event through a `StreamGate`.
-    init(assembly: Assembly, pieces: [ArraySlice<UInt8>]) {
-        self.assembly = assembly
-        var decoder = ServerSentEventDecoder()
-        var gate = StreamGate<ServerSentEvent>()
-        var events: [ServerSentEvent] = []
-        for piece in pieces { events += decoder.feed(piece) }
-        if let last = decoder.finish() { events.append(last) }
-        for event in events {
-            let carries = self.assembly.observeUpstream(event)
+    /// Feeds `bytes` in the given pieces through a gate.
+    init(assembly transducer: Transducer, pieces: [ArraySlice<UInt8>]) {
+        var stream = GatedStream(transducer)
+        var forwardedBytes: [UInt8] = []
+        for piece in pieces { forwardedBytes += stream.receive(piece) }
+        forwardedBytes += stream.end().bytes
+        // The held bytes, read from a copy so the run can still be released or refused.
+        var probe = stream
+        let heldBytes = probe.conclude(refusing: nil)
+        forwarded = decodeEvents(forwardedBytes)
+        held = decodeEvents(heldBytes)
+        var shadow = transducer
+        for event in decodeEvents(pieces.flatMap { $0 }) {
+            let (observation, carries) = shadow.observe(event)
+            shadow.fold(observation)
             carriesToolCall.append(carries)
-            switch gate.receive(event, carriesToolCall: carries) {
-            case .forward(let event):
-                self.assembly.observeClient(event)
-                forwarded.append(event)
-            case .hold:
-                break
-            }
         }
-        held = gate.finish()
+        assembly = GatedAssembly(stream: stream)
     }
 
     /// The allowed ending: the held events go to the client too.
     mutating func release() {
-        for event in held { assembly.observeClient(event) }
+        _ = assembly.stream.conclude(refusing: nil)
     }
+}
+
+/// The gate's view of a run, with the names the stream tests read.
+struct GatedAssembly<Transducer: StreamTransducer> {
+    var stream: GatedStream<Transducer>
+
+    func toolCalls() -> [NeutralToolCall] { stream.toolCalls }
+    func usage() -> TokenUsage? { stream.usage }
+    func clientView() -> JSONValue { stream.clientView }
+
+    /// The refusal ending: the events that replace the held ones.
+    mutating func refusalEvents(_ refusal: Refusal) -> [UInt8] { stream.conclude(refusing: refusal) }
+}
+
+extension StreamTransducer {
+    /// Observes and folds one event, for tests that follow a stream without a gate; says whether it carries a
+    /// tool call.
+    mutating func observeUpstream(_ event: ServerSentEvent) -> Bool {
+        let (observation, carries) = observe(event)
+        fold(observation)
+        return carries
+    }
+
+    /// Without a gate the client gets every event the provider sent: nothing more to fold.
+    func observeClient(_ event: ServerSentEvent) {}
+
+    /// Without a gate the client's view is the reassembled reply.
+    func clientView() -> JSONValue { assembled() }
 }
 
 /// Ways of cutting a recorded byte stream into the pieces a network may deliver.

@@ -12,11 +12,6 @@ extension ScenarioProvider {
         "\nI tried to invoke the send_email tool with the following arguments: \(sendArguments).\n\nHowever, I was denied by a tool invocation policy:\n\n\(reason)"
     }
 
-    static func refusalText(reason: String) -> String {
-        "\n<archestra-tool-name>send_email</archestra-tool-name>\n<archestra-tool-arguments>\(sendArguments)</archestra-tool-arguments>\n<archestra-tool-reason>\(reason)</archestra-tool-reason>\n"
-            + content(reason: reason)
-    }
-
     /// The non-streamed reply the client gets instead of `reply`.
     func refusedReply(reason: String) -> JSONValue {
         guard case .object(var object) = json(reply) else { return .null }
@@ -25,7 +20,7 @@ extension ScenarioProvider {
         case .openai:
             object["choices"] = [[
                 "index": 0, "finish_reason": "stop", "logprobs": nil,
-                "message": ["role": "assistant", "content": content, "refusal": .string(Self.refusalText(reason: reason))],
+                "message": ["role": "assistant", "content": content, "refusal": nil],
             ]]
         case .anthropic:
             object["content"] = [["type": "text", "text": content]]
@@ -43,7 +38,7 @@ extension ScenarioProvider {
         switch self {
         case .openai:
             return [
-                (nil, #"{"id":"chatcmpl-exfil2","object":"chat.completion.chunk","created":1760000301,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":\#(content),"refusal":\#(Self.quoted(Self.refusalText(reason: reason)))},"finish_reason":"stop","logprobs":null}]}"#),
+                (nil, #"{"id":"chatcmpl-exfil2","object":"chat.completion.chunk","created":1760000301,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":\#(content)},"finish_reason":"stop","logprobs":null}]}"#),
                 (nil, "[DONE]"),
             ]
         case .anthropic:

@@ -1,11 +1,11 @@
 import ArchestraCore
 
-/// The Anthropic Messages translator: `tool_use` / `tool_result` blocks onto the neutral view and back.
-public struct AnthropicAdapter: ProviderAdapter {
+/// The Anthropic Messages endpoint (`POST …/messages`): `tool_use` / `tool_result` blocks onto the neutral view
+/// and back.
+public struct AnthropicMessagesAdapter: EndpointAdapter {
     public init() {}
 
-    public var provider: Provider { .anthropic }
-    public var interactionType: String { "anthropic:messages" }
+    public var endpoint: Endpoint { .anthropicMessages }
 
     public func parseRequest(_ value: JSONValue, route: RouteFacts) throws(ProviderRequestError) -> PipelineRequest {
         guard case .object(let body) = value else { throw ProviderRequestError("Request body must be a JSON object") }
@@ -52,25 +52,22 @@ public struct AnthropicAdapter: ProviderAdapter {
         return nil
     }
 
+    /// Every `tool_result` block, named from the latest `tool_use` block with its id up to its own message. One
+    /// pass: the names seen so far are kept by id.
     public func toolResults(in body: JSONObject) -> [NeutralToolResult] {
-        let messages = body["messages"]?.arrayValue ?? []
-        return toolResultPositions(in: body).map { position in
-            let block = messages[position.message]["content"]!.arrayValue![position.block]
-            let id = block["tool_use_id"]?.stringValue ?? ""
-            return NeutralToolResult(
-                toolCallId: id, toolName: toolName(forUseId: id, in: messages, before: position.message),
-                value: Self.value(of: block["content"])
-            )
-        }
-    }
-
-    private func toolName(forUseId id: String, in messages: [JSONValue], before index: Int) -> String? {
-        for message in messages[...index].reversed() {
-            for block in message["content"]?.arrayValue ?? [] where block["type"]?.stringValue == "tool_use" && block["id"]?.stringValue == id {
-                return block["name"]?.stringValue
+        var results: [NeutralToolResult] = []
+        var names: [String: String] = [:]
+        for message in body["messages"]?.arrayValue ?? [] {
+            let blocks = message["content"]?.arrayValue ?? []
+            for block in blocks where block["type"]?.stringValue == "tool_use" {
+                if let id = block["id"]?.stringValue, let name = block["name"]?.stringValue { names[id] = name }
+            }
+            for block in blocks where block["type"]?.stringValue == "tool_result" {
+                let id = block["tool_use_id"]?.stringValue ?? ""
+                results.append(NeutralToolResult(toolCallId: id, toolName: names[id], value: Self.value(of: block["content"])))
             }
         }
-        return nil
+        return results
     }
 
     /// A `tool_result` content as policies see it: the string (or its text blocks joined), parsed as JSON if it is.
@@ -133,14 +130,14 @@ public struct AnthropicAdapter: ProviderAdapter {
     }
 
     public func mockResponse(for request: PipelineRequest, created: Int) -> JSONValue {
-        AnthropicMock.message(model: request.model)
+        AnthropicMessagesMock.message(model: request.model)
     }
 
     public func mockStream(for request: PipelineRequest, created: Int) -> [[UInt8]] {
-        AnthropicMock.events(model: request.model).map { ServerSentEvent.encode(event: $0.type, data: JSONWriter.string($0.data)) }
+        AnthropicMessagesMock.events(model: request.model).map { ServerSentEvent.encode(event: $0.type, data: JSONWriter.string($0.data)) }
     }
 
-    public func makeStreamAssembly(for request: PipelineRequest) -> AnthropicStreamAssembly {
-        AnthropicStreamAssembly()
+    public func makeStream(for request: PipelineRequest) -> AnthropicMessagesStream {
+        AnthropicMessagesStream()
     }
 }

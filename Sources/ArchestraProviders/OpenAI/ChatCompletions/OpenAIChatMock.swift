@@ -1,7 +1,7 @@
 import ArchestraCore
 
 /// The canned OpenAI replies of benchmark mode: one `list_files` tool call.
-public enum OpenAIMock {
+public enum OpenAIChatMock {
     static let toolCall: JSONValue = [
         "id": "call_mock789", "type": "function",
         "function": ["name": "list_files", "arguments": "{\"path\": \".\"}"],

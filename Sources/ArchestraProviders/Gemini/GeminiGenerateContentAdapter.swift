@@ -2,13 +2,13 @@ import Foundation
 import ArchestraCore
 import Crypto
 
-/// The Gemini generateContent translator: `functionCall` / `functionResponse` parts onto the neutral view and back.
+/// The Gemini generateContent endpoint (`POST …/models/{model}:generateContent`, streamed as
+/// `:streamGenerateContent?alt=sse`): `functionCall` / `functionResponse` parts onto the neutral view and back.
 /// Gemini has no call ids everywhere, so a result without one gets a synthetic id from its name and response.
-public struct GeminiAdapter: ProviderAdapter {
+public struct GeminiGenerateContentAdapter: EndpointAdapter {
     public init() {}
 
-    public var provider: Provider { .gemini }
-    public var interactionType: String { "gemini:generateContent" }
+    public var endpoint: Endpoint { .geminiGenerateContent }
 
     public func parseRequest(_ value: JSONValue, route: RouteFacts) throws(ProviderRequestError) -> PipelineRequest {
         guard case .object(let body) = value else { throw ProviderRequestError("Request body must be a JSON object") }
@@ -142,8 +142,8 @@ public struct GeminiAdapter: ProviderAdapter {
         [ServerSentEvent.encode(data: JSONWriter.string(GeminiMock.response(model: request.model)))]
     }
 
-    public func makeStreamAssembly(for request: PipelineRequest) -> GeminiStreamAssembly {
-        GeminiStreamAssembly()
+    public func makeStream(for request: PipelineRequest) -> GeminiGenerateContentStream {
+        GeminiGenerateContentStream()
     }
 }
 

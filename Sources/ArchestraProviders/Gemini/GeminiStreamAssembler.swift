@@ -11,6 +11,11 @@ public struct GeminiStreamAssembler: Sendable {
 
     public mutating func add(data: String) {
         guard case .object(let chunk)? = try? JSONParser.parse(data) else { return }
+        add(chunk: chunk)
+    }
+
+    /// Folds one parsed chunk.
+    public mutating func add(chunk: JSONObject) {
         for member in chunk.members where member.key != "candidates" { response[member.key] = member.value }
         for candidate in chunk["candidates"]?.arrayValue ?? [] {
             guard case .object(let object) = candidate else { continue }
@@ -63,35 +68,32 @@ public struct GeminiStreamAssembler: Sendable {
 }
 
 /// Follows a Gemini stream: tool-call chunks are those with a `functionCall` part.
-public struct GeminiStreamAssembly: ProviderStreamAssembly {
-    private var upstream = GeminiStreamAssembler()
-    private var client = GeminiStreamAssembler()
+public struct GeminiGenerateContentStream: StreamTransducer {
+    private var assembler = GeminiStreamAssembler()
 
     public init() {}
 
-    public mutating func observeUpstream(_ event: ServerSentEvent) -> Bool {
-        upstream.add(data: event.data)
-        guard event.data.containsBytes("functionCall"), case .object(let chunk)? = try? JSONParser.parse(event.data) else { return false }
-        return !GeminiAdapter.toolCalls(in: chunk["candidates"]?.arrayValue ?? []).isEmpty
+    public func observe(_ event: ServerSentEvent) -> (observation: JSONObject?, carriesToolCall: Bool) {
+        guard case .object(let chunk)? = try? JSONParser.parse(event.data) else { return (nil, false) }
+        return (chunk, !GeminiGenerateContentAdapter.toolCalls(in: chunk["candidates"]?.arrayValue ?? []).isEmpty)
     }
 
-    public mutating func observeClient(_ event: ServerSentEvent) {
-        client.add(data: event.data)
+    public mutating func fold(_ observation: JSONObject?) {
+        if let observation { assembler.add(chunk: observation) }
     }
 
     public func toolCalls() -> [NeutralToolCall] {
-        GeminiAdapter.toolCalls(in: upstream.assembled()["candidates"]?.arrayValue ?? [])
+        GeminiGenerateContentAdapter.toolCalls(in: assembler.assembled()["candidates"]?.arrayValue ?? [])
     }
 
-    public mutating func refusalEvents(_ refusal: Refusal) -> [UInt8] {
-        var chunk: JSONObject = ["candidates": [GeminiAdapter.refusalCandidate(refusal)]]
-        for member in upstream.trailingMetadata.members { chunk[member.key] = member.value }
-        let data = JSONWriter.string(.object(chunk))
-        client.add(data: data)
-        return ServerSentEvent.encode(data: data)
+    public func assembled() -> JSONValue { assembler.assembled() }
+
+    public func usage() -> TokenUsage? { GeminiGenerateContentAdapter.usage(in: assembler.assembled()["usageMetadata"]) }
+
+    public mutating func refusalEvents(_ refusal: Refusal, upstream: GeminiGenerateContentStream) -> [UInt8] {
+        var chunk: JSONObject = ["candidates": [GeminiGenerateContentAdapter.refusalCandidate(refusal)]]
+        for member in upstream.assembler.trailingMetadata.members { chunk[member.key] = member.value }
+        assembler.add(chunk: chunk)
+        return ServerSentEvent.encode(data: JSONWriter.string(.object(chunk)))
     }
-
-    public func clientView() -> JSONValue { client.assembled() }
-
-    public func usage() -> TokenUsage? { GeminiAdapter.usage(in: upstream.assembled()["usageMetadata"]) }
 }

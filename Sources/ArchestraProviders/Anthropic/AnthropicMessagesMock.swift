@@ -1,7 +1,7 @@
 import ArchestraCore
 
 /// Benchmark mode's canned Anthropic replies: one `list_files` tool use (contract §6).
-public enum AnthropicMock {
+public enum AnthropicMessagesMock {
     static let toolUse: JSONValue = ["type": "tool_use", "id": "toolu_mock789", "name": "list_files", "input": ["path": "."]]
 
     /// The non-streaming message; `model` echoes the request.

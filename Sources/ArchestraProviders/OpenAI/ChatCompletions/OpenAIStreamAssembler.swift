@@ -17,11 +17,13 @@ public struct OpenAIStreamAssembler: Sendable {
         var arguments = ""
     }
 
-    private var id: JSONValue = .null
-    private var created: JSONValue = .null
+    /// The first chunk's `id`, `created` and `model`.
+    public private(set) var id: JSONValue = .null
+    public private(set) var created: JSONValue = .null
     private var model: JSONValue = .null
     private var systemFingerprint: JSONValue?
-    private var usage: JSONValue?
+    /// The last non-null `usage` streamed.
+    public private(set) var usage: JSONValue?
     private var choices: [Int: ChoiceState] = [:]
 
     public init() {}
@@ -29,6 +31,11 @@ public struct OpenAIStreamAssembler: Sendable {
     /// Folds one SSE `data:` payload (`[DONE]` and non-JSON payloads are ignored).
     public mutating func add(data: String) {
         guard data != "[DONE]", case .object(let chunk)? = try? JSONParser.parse(data) else { return }
+        add(chunk: chunk)
+    }
+
+    /// Folds one parsed chunk.
+    public mutating func add(chunk: JSONObject) {
         if let value = chunk["id"], id.isNull { id = value }
         if let value = chunk["created"], created.isNull { created = value }
         if let value = chunk["model"], model.isNull { model = value }

@@ -1,12 +1,13 @@
 import AsyncHTTPClient
+import HTTPTypes
 import Logging
 import NIOCore
-import NIOPosix
 import NIOHTTP1
+import NIOPosix
 import ServiceLifecycle
 
 /// Provider calls over one shared, pooled AsyncHTTPClient; a service so that shutdown closes its connections.
-final class AsyncHTTPUpstreamClient: UpstreamClient, Service {
+final class HTTPClientTransport: UpstreamTransport, Service {
     let client: HTTPClient
 
     init() {
@@ -20,13 +21,14 @@ final class AsyncHTTPUpstreamClient: UpstreamClient, Service {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func send(_ request: UpstreamRequest, timeout: Duration) async throws -> HTTPClientResponse {
+    func send(_ request: UpstreamRequest, timeout: Duration) async throws -> UpstreamResponse {
         var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = request.method
-        outgoing.headers = request.headers
+        outgoing.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headerFields { outgoing.headers.add(name: field.name.rawName, value: field.value) }
         if let body = request.body { outgoing.body = .bytes(body) }
+        let response: HTTPClientResponse
         do {
-            return try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            response = try await client.execute(outgoing, timeout: .nanoseconds(timeout.nanoseconds))
         } catch let error as HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout { throw UpstreamFailure.timedOut }
             if error == .cancelled, Task.isCancelled { throw CancellationError() }
@@ -36,6 +38,11 @@ final class AsyncHTTPUpstreamClient: UpstreamClient, Service {
         } catch {
             throw UpstreamFailure.unreachable(Self.describe(error))
         }
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        return UpstreamResponse(status: .init(code: Int(response.status.code)), headerFields: fields, body: UpstreamBody(response.body))
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -1,36 +1,40 @@
 import ArchestraCore
 
-/// Translates OpenAI chat completions to and from the neutral view: tool results in, tool calls out, and the
-/// edits (redaction, summaries, refusals) applied back onto the original JSON. Pure.
-public enum OpenAIAdapter {
+/// Chat completions onto the neutral view and back: tool results in, tool calls out, and the edits (redaction,
+/// summaries, refusals) applied back onto the original JSON. Pure.
+extension OpenAIChatAdapter {
     /// A tool result with where it sits in `messages`, so an edit can be written back.
     public struct LocatedToolResult: Sendable {
         public var messageIndex: Int
         public var result: NeutralToolResult
     }
 
-    /// Every `role: "tool"` message, named from the assistant `tool_calls` entry with its id (latest message first).
-    public static func toolResults(in body: JSONObject) -> [LocatedToolResult] {
+    /// Every `role: "tool"` message, named from the latest assistant `tool_calls` entry with its id before it.
+    /// One pass over the messages: the names seen so far are kept by call id.
+    public static func locatedToolResults(in body: JSONObject) -> [LocatedToolResult] {
         guard case .array(let messages)? = body["messages"] else { return [] }
         var located: [LocatedToolResult] = []
-        for (index, message) in messages.enumerated() where message["role"]?.stringValue == "tool" {
-            let callId = message["tool_call_id"]?.stringValue ?? ""
-            let name = toolName(forCallId: callId, in: messages, before: index)
-            located.append(LocatedToolResult(
-                messageIndex: index,
-                result: NeutralToolResult(toolCallId: callId, toolName: name, value: value(of: message["content"]))
-            ))
-        }
-        return located
-    }
-
-    private static func toolName(forCallId callId: String, in messages: [JSONValue], before index: Int) -> String? {
-        for message in messages[..<index].reversed() where message["role"]?.stringValue == "assistant" {
-            for call in message["tool_calls"]?.arrayValue ?? [] where call["id"]?.stringValue == callId {
-                return call["function"]?["name"]?.stringValue ?? call["custom"]?["name"]?.stringValue
+        var names: [String: String] = [:]
+        for (index, message) in messages.enumerated() {
+            switch message["role"]?.stringValue {
+            case "assistant":
+                for call in message["tool_calls"]?.arrayValue ?? [] {
+                    guard let id = call["id"]?.stringValue,
+                        let name = call["function"]?["name"]?.stringValue ?? call["custom"]?["name"]?.stringValue
+                    else { continue }
+                    names[id] = name
+                }
+            case "tool":
+                let callId = message["tool_call_id"]?.stringValue ?? ""
+                located.append(LocatedToolResult(
+                    messageIndex: index,
+                    result: NeutralToolResult(toolCallId: callId, toolName: names[callId], value: value(of: message["content"]))
+                ))
+            default:
+                continue
             }
         }
-        return nil
+        return located
     }
 
     /// A tool message's content as policies see it: parsed JSON when the text is JSON, else the text itself.
@@ -79,39 +83,54 @@ public enum OpenAIAdapter {
         )
     }
 
-    /// The completion with its choices replaced by the refusal message; every other field kept.
+    /// The completion with its choices replaced by the refusal message; every other field kept. The text is in
+    /// `content` and `refusal` stays null: agent frameworks treat a non-null `refusal` as the model refusing and
+    /// raise, so the agent would stop instead of reading why its call was denied.
     public static func refusalCompletion(replacing completion: JSONObject, with refusal: Refusal) -> JSONValue {
         var object = completion
         object["choices"] = [
             [
                 "index": 0, "finish_reason": "stop", "logprobs": nil,
-                "message": ["role": "assistant", "content": .string(refusal.content), "refusal": .string(refusal.refusal)],
+                "message": ["role": "assistant", "content": .string(refusal.content), "refusal": nil],
             ]
         ]
         return .object(object)
     }
 
-    /// The streamed refusal chunk (followed by `data: [DONE]`).
+    /// The streamed refusal chunk (followed by `data: [DONE]`); no refusal delta, for the same reason.
     public static func refusalChunk(id: JSONValue, created: JSONValue, model: JSONValue, refusal: Refusal) -> JSONValue {
         [
             "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
             "choices": [
                 [
                     "index": 0,
-                    "delta": ["role": "assistant", "content": .string(refusal.content), "refusal": .string(refusal.refusal)],
+                    "delta": ["role": "assistant", "content": .string(refusal.content)],
                     "finish_reason": "stop", "logprobs": nil,
                 ]
             ],
         ]
     }
 
-    /// Whether a stream chunk's payload carries a tool call (from then on the gate holds the stream).
-    public static func chunkCarriesToolCall(_ data: String) -> Bool {
-        // Cheap pre-check: most chunks are text deltas and need no parse.
-        guard data.containsBytes("tool_calls"), case .object(let chunk)? = try? JSONParser.parse(data) else { return false }
+    /// Whether a parsed stream chunk carries a tool call (from then on the gate holds the stream).
+    public static func chunkCarriesToolCall(_ chunk: JSONObject) -> Bool {
         for choice in chunk["choices"]?.arrayValue ?? [] {
             if let calls = choice["delta"]?["tool_calls"]?.arrayValue, !calls.isEmpty { return true }
         }
         return false
+    }
+
+    /// Whether a stream chunk's payload carries a tool call.
+    public static func chunkCarriesToolCall(_ data: String) -> Bool {
+        // Cheap pre-check: most chunks are text deltas and need no parse.
+        guard data.containsBytes("tool_calls"), case .object(let chunk)? = try? JSONParser.parse(data) else { return false }
+        return chunkCarriesToolCall(chunk)
+    }
+
+    /// `prompt_tokens` / `completion_tokens` of a `usage` object.
+    public static func usage(in usage: JSONValue?) -> TokenUsage? {
+        guard case .object(let object)? = usage else { return nil }
+        let input = object["prompt_tokens"]?.intValue
+        let output = object["completion_tokens"]?.intValue
+        return input == nil && output == nil ? nil : TokenUsage(input: input, output: output)
     }
 }

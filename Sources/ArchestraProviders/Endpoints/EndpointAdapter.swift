@@ -1,6 +1,6 @@
 import ArchestraCore
 
-/// A validated pipeline request, in the terms every provider shares.
+/// A validated pipeline request, in the terms every endpoint shares.
 public struct PipelineRequest: Sendable {
     /// The whole body, members in the client's order.
     public let body: JSONObject
@@ -16,7 +16,7 @@ public struct PipelineRequest: Sendable {
     }
 }
 
-/// What a pipeline URL says besides the agent: the model and whether to stream, for providers that put them there.
+/// What a pipeline URL says besides the agent: the model and whether to stream, for endpoints that put them there.
 public struct RouteFacts: Sendable, Equatable {
     public var model: String?
     public var streaming: Bool
@@ -27,27 +27,25 @@ public struct RouteFacts: Sendable, Equatable {
     }
 }
 
-/// One provider's translator between its wire format and the neutral view (contract §3). Pure: no I/O.
-/// Every provider switch of the pipeline lives behind this protocol.
-public protocol ProviderAdapter: Sendable {
-    associatedtype StreamAssembly: ProviderStreamAssembly
+/// One client API's translator between its wire format and the neutral view. Pure: no I/O. Every difference
+/// between endpoints that the pipeline needs lives behind this protocol; vendor facts (keys, base URLs, error
+/// shapes) live in `Vendor`.
+public protocol EndpointAdapter: Sendable {
+    associatedtype Stream: StreamTransducer
 
-    var provider: Provider { get }
-    /// The interaction record's `type`.
-    var interactionType: String { get }
+    var endpoint: Endpoint { get }
 
-    /// Validates the body (§2.4), with what the URL said (Gemini names the model and streaming there).
+    /// Validates the body, with what the URL said (Gemini names the model and streaming there).
     func parseRequest(_ body: JSONValue, route: RouteFacts) throws(ProviderRequestError) -> PipelineRequest
     /// The text of the latest user turn that has text (the Dual LLM's `{{originalUserRequest}}`).
     func latestUserText(in body: JSONObject) -> String?
     /// Every tool result of the conversation, in order.
     func toolResults(in body: JSONObject) -> [NeutralToolResult]
-    /// The body with the tool results at these positions (indexes into `toolResults(in:)`) replaced by text
-    /// (Gemini wraps it as `{"output": text}`).
+    /// The body with the tool results at these positions (indexes into `toolResults(in:)`) replaced by text.
     func replacingToolResults(in body: JSONObject, with replacements: [Int: String]) -> JSONObject
     /// The tool calls of a whole (non-streamed) reply.
     func toolCalls(inResponse response: JSONObject) -> [NeutralToolCall]
-    /// The reply with its content replaced by the refusal; every other field kept (§3.4).
+    /// The reply with its content replaced by the refusal; every other field kept.
     func refusalResponse(replacing response: JSONObject, refusal: Refusal) -> JSONValue
     /// The tokens a whole reply reports.
     func usage(inResponse response: JSONObject) -> TokenUsage?
@@ -55,25 +53,15 @@ public protocol ProviderAdapter: Sendable {
     func mockResponse(for request: PipelineRequest, created: Int) -> JSONValue
     /// Benchmark mode's canned stream, as SSE bytes.
     func mockStream(for request: PipelineRequest, created: Int) -> [[UInt8]]
-    /// Fresh state for reassembling one streamed reply.
-    func makeStreamAssembly(for request: PipelineRequest) -> StreamAssembly
+    /// Fresh state for following one streamed reply.
+    func makeStream(for request: PipelineRequest) -> Stream
 }
 
-/// Follows one streamed reply event by event: what the provider said (for judging) and what the client got
-/// (for the record), and writes the refusal in the provider's own stream framing (§3.5).
-public protocol ProviderStreamAssembly: Sendable {
-    /// Folds an event the provider sent; returns whether it carries a tool call (the gate holds from then on).
-    mutating func observeUpstream(_ event: ServerSentEvent) -> Bool
-    /// Folds an event that was sent on to the client.
-    mutating func observeClient(_ event: ServerSentEvent)
-    /// The tool calls reassembled from everything the provider sent.
-    func toolCalls() -> [NeutralToolCall]
-    /// The refusal events that replace the held ones (also folded into the client view).
-    mutating func refusalEvents(_ refusal: Refusal) -> [UInt8]
-    /// The reply the client received, reassembled (§3.6).
-    func clientView() -> JSONValue
-    /// The tokens the stream reported.
-    func usage() -> TokenUsage?
+extension EndpointAdapter {
+    /// The vendor behind the endpoint.
+    public var provider: Provider { endpoint.provider }
+    /// The interaction record's `type`.
+    public var interactionType: String { endpoint.interactionType }
 }
 
 /// Text of a message content that is a string or a list of parts/blocks, their `text` entries joined.

@@ -1,0 +1,26 @@
+import ArchestraCore
+
+/// Follows one streamed reply of an endpoint, event by event. Each event is parsed once, in `observe`, which also
+/// says whether it carries a tool call (from then on the gate holds the stream); `fold` then adds it to the
+/// reassembled reply.
+///
+/// A transducer is a value: the gate keeps a copy taken when the hold began, which is what the client had been
+/// sent; on a refusal that copy folds the refusal events, so the record shows exactly what the client received.
+public protocol StreamTransducer: Sendable {
+    /// One provider event, parsed.
+    associatedtype Observation: Sendable
+
+    /// Parses one provider event and says whether it carries a tool call.
+    func observe(_ event: ServerSentEvent) -> (observation: Observation, carriesToolCall: Bool)
+    /// Adds an observed event to the reassembled reply.
+    mutating func fold(_ observation: Observation)
+    /// The tool calls reassembled from everything folded.
+    func toolCalls() -> [NeutralToolCall]
+    /// The reply reassembled from everything folded.
+    func assembled() -> JSONValue
+    /// The tokens the stream reported.
+    func usage() -> TokenUsage?
+    /// The events that end the stream in place of the held ones, folded into `self` (the state when the hold
+    /// began). `upstream` is everything the provider sent: the held call's position, the usage, the last ids.
+    mutating func refusalEvents(_ refusal: Refusal, upstream: Self) -> [UInt8]
+}

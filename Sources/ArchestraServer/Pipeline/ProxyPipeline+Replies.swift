@@ -1,0 +1,57 @@
+import ArchestraCore
+import ArchestraProviders
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension ProxyPipeline {
+    /// A whole (non-streamed) provider reply: forwarded as is, or replaced by a refusal.
+    func bufferedResponse(_ response: UpstreamResponse, headers: HTTPFields, exchange: Exchange, callStarted: ContinuousClock.Instant) async throws -> Response {
+        let status = response.status.code
+        let bodyStarted = ContinuousClock.now
+        let bytes: ByteBuffer
+        do {
+            bytes = try await response.body.collect(upTo: Self.maxUpstreamBody)
+        } catch {
+            exchange.timing.addUpstreamWait(.now - bodyStarted)
+            services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: nil)
+            throw await fail(.upstreamUnreachable("Upstream provider closed the connection before the reply was complete"), exchange)
+        }
+        exchange.timing.addUpstreamWait(.now - bodyStarted)
+        let byteArray = Array(bytes.readableBytesView)
+        let reply = (try? JSONParser.parse(byteArray))?.objectValue
+        services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: reply.flatMap(adapter.usage(inResponse:)))
+        guard (200..<300).contains(status) else {
+            // A provider error goes back verbatim: the client's SDK knows how to read it.
+            await record(exchange, status: status, responseJSON: InteractionDraft.recordable(body: byteArray))
+            return Response(status: response.status, headers: headers, body: .init(byteBuffer: bytes))
+        }
+        guard let reply else {
+            throw await fail(.upstreamUnreachable("Upstream provider sent a reply that is not a JSON object"), exchange)
+        }
+        let body = await judgeReply(reply, original: byteArray, status: status, exchange: exchange)
+        return Response(status: response.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// Judges a reply's tool calls and records the exchange; returns the original bytes when every call is allowed,
+    /// else the refusal reply.
+    func judgeReply(_ reply: JSONObject, original: [UInt8], status: Int, exchange: Exchange) async -> [UInt8] {
+        let judgingStarted = ContinuousClock.now
+        let calls = adapter.toolCalls(inResponse: reply)
+        let verdict = CallsVerdict(calls, contextIsTrusted: exchange.context.contextIsTrusted, snapshot: exchange.snapshot)
+        var body = original
+        if let refusal = verdict.refusal {
+            body = JSONWriter.bytes(adapter.refusalResponse(replacing: reply, refusal: refusal))
+            services.metrics.blockedTool(provider: adapter.provider, agent: exchange.agent, toolName: refusal.toolName)
+        }
+        services.metrics.policyEvaluation(duration: .now - judgingStarted)
+        await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), calls: calls, decisions: verdict.decisions)
+        return body
+    }
+
+    /// Records a gateway failure for this exchange and returns the error to throw.
+    func fail(_ error: GatewayError, _ exchange: Exchange) async -> GatewayError {
+        await record(exchange, status: Int(error.status.code), responseJSON: String(buffer: error.body))
+        return error
+    }
+}
