@@ -40,6 +40,7 @@ let package = Package(
             name: "ArchestraStore",
             dependencies: [
                 "ArchestraCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

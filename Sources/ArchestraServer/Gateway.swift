@@ -45,8 +45,14 @@ public func buildGateway(
         ?? (config.mockMode ? CannedTransport.benchmarkMock(clock: clock) : transport)
     let services = ProxyServices(
         config: config, store: store, transport: transport, pipelineTransport: pipelineTransport,
-        agents: AgentDirectory(store: store, clock: clock, ids: ids),
-        tools: ToolCatalog(store: store, clock: clock, ids: ids),
+        agents: AgentDirectory(
+            store: store, clock: clock, ids: ids, maxAgents: config.stateLimits.maxAutoAgents,
+            onOverflow: { metrics.agentLimitReached() }
+        ),
+        tools: ToolCatalog(
+            store: store, clock: clock, ids: ids, maxPerAgent: config.stateLimits.maxToolsPerAgent,
+            onKeptOut: { metrics.toolsNotRecorded($0) }
+        ),
         policies: PolicyDirectory(store: store),
         dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids),
         log: log, metrics: metrics, clock: clock, ids: ids
@@ -74,7 +80,7 @@ func buildRouter(services: ProxyServices, store: any Store) -> Router<AppRequest
     router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
     HealthRoutes().register(on: router)
-    MetricsRoutes(metrics: services.metrics).register(on: router)
+    MetricsRoutes(metrics: services.metrics, token: services.config.metricsToken).register(on: router)
     ProviderRoutes(services: services).register(on: router)
     let api = router.group("api")
     if let token = services.config.adminToken { api.add(middleware: AdminAuthMiddleware(token: token)) }

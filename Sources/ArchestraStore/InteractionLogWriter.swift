@@ -163,8 +163,8 @@ public final class InteractionLogWriter: Service, Sendable {
         for waiter in ready { waiter.resume() }
     }
 
-    /// Writes a batch; when the batch fails, writes rows one by one so one bad row cannot sink the others,
-    /// reports the rows the database refuses at once, and retries with backoff the ones it could not take (down).
+    /// Writes a batch; when the batch fails, writes rows one by one so one bad row cannot sink the others, stores a
+    /// row the database refuses in its reduced form, and retries with backoff the ones it could not take (down).
     private func write(_ batch: [Interaction]) async {
         let clock = ContinuousClock()
         let start = clock.now
@@ -185,8 +185,12 @@ public final class InteractionLogWriter: Service, Sendable {
             for row in remaining {
                 do { try await store.insertInteractions([row]) } catch {
                     lastError = error
-                    // A row the database refuses will be refused again: report it now instead of stalling the queue.
-                    if case StoreError.rejected = error { refused.append(row) } else { retry.append(row) }
+                    // A row the database refuses will be refused again: keep its reduced form instead.
+                    if case StoreError.rejected(let reason) = error {
+                        if !(await insertReduced(row, reason: reason)) { refused.append(row) }
+                    } else {
+                        retry.append(row)
+                    }
                 }
             }
             if !refused.isEmpty { reportLost(refused, error: lastError) }
@@ -204,6 +208,18 @@ public final class InteractionLogWriter: Service, Sendable {
         observer?.batchWritten(size: batch.count, duration: clock.now - start)
     }
 
+    /// Stores the reduced form of a refused row; false when the database refuses that too.
+    private func insertReduced(_ row: Interaction, reason: String) async -> Bool {
+        do {
+            try await store.insertInteractions([row.reduced(reason: reason)])
+            observer?.rowReduced()
+            logger.warning("interaction stored in reduced form", metadata: ["id": "\(row.id)", "reason": "\(reason)"])
+            return true
+        } catch {
+            return false
+        }
+    }
+
     private func reportLost(_ rows: [Interaction], error: (any Error)?) {
         observer?.writeFailed(count: rows.count)
         logger.error(
@@ -218,4 +234,6 @@ public protocol InteractionLogObserver: Sendable {
     func queueDepthChanged(_ depth: Int)
     func batchWritten(size: Int, duration: Duration)
     func writeFailed(count: Int)
+    /// A refused row was stored in its reduced form.
+    func rowReduced()
 }

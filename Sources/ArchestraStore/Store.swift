@@ -70,8 +70,9 @@ public protocol Store: PolicyStore, DualLLMStore {
     func listAgents() async throws -> [Agent]
     /// The agent with this id.
     func agent(id: UUID) async throws -> Agent?
-    /// The oldest agent with exactly this name, created from `candidate` if there is none (atomic across instances).
-    func findOrCreateAgent(named name: String, candidate: Agent) async throws -> Agent
+    /// The oldest agent with exactly this name, created from `candidate` if there is none and fewer than
+    /// `maxAgents` agents exist (atomic across instances); nil when it does not exist and may not be created.
+    func findOrCreateAgent(named name: String, candidate: Agent, maxAgents: Int) async throws -> Agent?
     /// Stores a new agent.
     func insertAgent(_ agent: Agent) async throws
     /// Overwrites name, flag and update time; false if the agent does not exist.
@@ -79,8 +80,10 @@ public protocol Store: PolicyStore, DualLLMStore {
     /// Deletes an agent and everything that belongs to it; false if it did not exist.
     func deleteAgent(id: UUID) async throws -> Bool
 
-    /// Records tools not yet known for their (agent, name); existing ones stay unchanged.
-    func insertToolsIfAbsent(_ tools: [Tool]) async throws
+    /// Records tools not yet known for their (agent, name), while their agent has fewer than `maxPerAgent` tools;
+    /// existing ones stay unchanged. Returns how many new tools the limit kept out.
+    @discardableResult
+    func insertToolsIfAbsent(_ tools: [Tool], maxPerAgent: Int) async throws -> Int
     /// Tools with their agent's name, newest first, optionally for one agent.
     func listTools(agentId: UUID?) async throws -> [ToolListing]
     /// The tool with this id.
@@ -97,4 +100,34 @@ public protocol Store: PolicyStore, DualLLMStore {
 
     /// Releases connections.
     func shutdown() async throws
+}
+
+extension Store {
+    /// The oldest agent with exactly this name, created from `candidate` if there is none.
+    public func findOrCreateAgent(named name: String, candidate: Agent) async throws -> Agent {
+        guard let agent = try await findOrCreateAgent(named: name, candidate: candidate, maxAgents: .max) else {
+            throw StoreError.corrupt("agent \(name) neither found nor created")
+        }
+        return agent
+    }
+
+    /// Records tools not yet known for their (agent, name); existing ones stay unchanged.
+    public func insertToolsIfAbsent(_ tools: [Tool]) async throws {
+        try await insertToolsIfAbsent(tools, maxPerAgent: .max)
+    }
+}
+
+extension Array where Element == Tool {
+    /// The tools grouped by agent, agents in order of first appearance, later duplicates of a name dropped.
+    public func groupedByAgent() -> [(agentId: UUID, tools: [Tool])] {
+        var order: [UUID] = []
+        var groups: [UUID: [Tool]] = [:]
+        // Bytes, not String equality: the database tells "é" from "e\u{301}", so must this.
+        var seen: Set<[UInt8]> = []
+        for tool in self where seen.insert([UInt8]("\(tool.agentId)/\(tool.name)".utf8)).inserted {
+            if groups[tool.agentId] == nil { order.append(tool.agentId) }
+            groups[tool.agentId, default: []].append(tool)
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
 }

@@ -21,7 +21,7 @@ extension PostgresStore {
         try await query("SELECT id, name, is_demo, created_at, updated_at FROM agents WHERE id = \(id)").first.map(Self.agent)
     }
 
-    public func findOrCreateAgent(named name: String, candidate: Agent) async throws -> Agent {
+    public func findOrCreateAgent(named name: String, candidate: Agent, maxAgents: Int) async throws -> Agent? {
         let logger = self.logger
         return try await transaction { connection in
             // Serialises first sight of a name across instances sharing the database.
@@ -31,6 +31,10 @@ extension PostgresStore {
                 logger: logger
             ).collect()
             if let row = existing.first { return try Self.agent(from: row) }
+            if maxAgents < Int.max {
+                let rows = try await connection.query("SELECT COUNT(*) FROM agents", logger: logger).collect()
+                guard (try rows.first?.decode(Int.self) ?? 0) < maxAgents else { return nil }
+            }
             try await connection.query(Self.insertQuery(candidate), logger: logger)
             return candidate
         }

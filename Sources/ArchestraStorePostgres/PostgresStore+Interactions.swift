@@ -13,11 +13,11 @@ extension PostgresStore {
         let columns = row.makeRandomAccess()
         return Interaction(
             id: try columns["id"].decode(UUID.self), agentId: try columns["agent_id"].decode(UUID.self),
-            type: try columns["type"].decode(String.self), requestJSON: try columns["request"].decode(String.self),
-            responseJSON: try columns["response"].decode(String.self), model: try columns["model"].decode(String?.self),
+            type: try columns["type"].decode(String.self), requestJSON: StoredJSON.decode(try columns["request"].decode(String.self)),
+            responseJSON: StoredJSON.decode(try columns["response"].decode(String.self)), model: try columns["model"].decode(String?.self),
             statusCode: Int(try columns["status_code"].decode(Int32.self)),
             durationMs: try columns["duration_ms"].decode(Double.self),
-            evaluationJSON: try columns["evaluation"].decode(String.self),
+            evaluationJSON: StoredJSON.decode(try columns["evaluation"].decode(String.self)),
             createdAt: try columns["created_at"].decode(Date.self)
         )
     }
@@ -36,12 +36,12 @@ extension PostgresStore {
             bindings.append(row.id)
             bindings.append(row.agentId)
             bindings.append(row.type)
-            bindings.append(row.requestJSON)
-            bindings.append(row.responseJSON)
+            bindings.append(StoredJSON.encode(row.requestJSON))
+            bindings.append(StoredJSON.encode(row.responseJSON))
             bindings.append(row.model)
             bindings.append(Int32(clamping: row.statusCode))
             bindings.append(row.durationMs)
-            bindings.append(row.evaluationJSON)
+            bindings.append(StoredJSON.encode(row.evaluationJSON))
             bindings.append(row.createdAt)
         }
         let sql = """

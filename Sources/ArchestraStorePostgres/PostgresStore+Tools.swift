@@ -23,8 +23,33 @@ extension PostgresStore {
         )
     }
 
-    public func insertToolsIfAbsent(_ tools: [Tool]) async throws {
-        guard !tools.isEmpty else { return }
+    public func insertToolsIfAbsent(_ tools: [Tool], maxPerAgent: Int) async throws -> Int {
+        guard !tools.isEmpty else { return 0 }
+        let logger = self.logger
+        return try await transaction { connection in
+            var keptOut = 0
+            for (agentId, group) in tools.groupedByAgent() {
+                // Serialises tool discovery per agent across instances, so the limit holds.
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(agentId.uuidString)))", logger: logger)
+                var existing: Set<[UInt8]> = []
+                for try await name in try await connection.query("SELECT name FROM tools WHERE agent_id = \(agentId)", logger: logger)
+                    .decode(String.self)
+                {
+                    existing.insert(Array(name.utf8))
+                }
+                // Names compare as bytes, like the database's unique key (Swift would equate "é" and "e\u{301}").
+                let fresh = group.filter { !existing.contains(Array($0.name.utf8)) }
+                let room = max(0, maxPerAgent - existing.count)
+                keptOut += max(0, fresh.count - room)
+                let admitted = Array(fresh.prefix(room))
+                guard !admitted.isEmpty else { continue }
+                try await connection.query(Self.insertQuery(admitted), logger: logger)
+            }
+            return keptOut
+        }
+    }
+
+    private static func insertQuery(_ tools: [Tool]) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: tools.count * 9)
         var rows: [String] = []
         for (index, tool) in tools.enumerated() {
@@ -45,7 +70,7 @@ extension PostgresStore {
                 data_is_trusted_by_default, created_at, updated_at)
             VALUES \(rows.joined(separator: ", ")) ON CONFLICT (agent_id, name) DO NOTHING
             """
-        try await query(PostgresQuery(unsafeSQL: sql, binds: bindings))
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     public func listTools(agentId: UUID?) async throws -> [ToolListing] {

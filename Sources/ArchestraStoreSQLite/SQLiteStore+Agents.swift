@@ -21,10 +21,12 @@ extension SQLiteStore {
         try await run("SELECT \(Self.agentColumns) FROM agents WHERE id = ?", [.uuid(id)]).first.map(Self.agent)
     }
 
-    public func findOrCreateAgent(named name: String, candidate: Agent) async throws -> Agent {
+    public func findOrCreateAgent(named name: String, candidate: Agent, maxAgents: Int) async throws -> Agent? {
         try await transaction { connection in
             let select = "SELECT \(Self.agentColumns) FROM agents WHERE name = ? ORDER BY created_at, id LIMIT 1"
             if let row = try await connection.query(select, [.text(name)]).first { return try Self.agent(from: row) }
+            let count = try await connection.query("SELECT COUNT(*) AS n FROM agents").first?.int("n") ?? 0
+            guard count < maxAgents else { return nil }
             try await Self.insert(candidate, on: connection)
             return candidate
         }

@@ -10,9 +10,9 @@ extension SQLiteStore {
     static func interaction(from row: SQLiteRow) throws -> Interaction {
         Interaction(
             id: try row.uuid("id"), agentId: try row.uuid("agent_id"), type: try row.text("type"),
-            requestJSON: try row.text("request"), responseJSON: try row.text("response"),
+            requestJSON: StoredJSON.decode(try row.text("request")), responseJSON: StoredJSON.decode(try row.text("response")),
             model: row.optionalText("model"), statusCode: row.int("status_code"), durationMs: row.double("duration_ms"),
-            evaluationJSON: try row.text("evaluation"), createdAt: try row.date("created_at")
+            evaluationJSON: StoredJSON.decode(try row.text("evaluation")), createdAt: try row.date("created_at")
         )
     }
 
@@ -27,9 +27,9 @@ extension SQLiteStore {
                 binds.reserveCapacity(chunk.count * 10)
                 for row in chunk {
                     binds += [
-                        .uuid(row.id), .uuid(row.agentId), .text(row.type), .text(row.requestJSON), .text(row.responseJSON),
-                        .optionalText(row.model), .integer(row.statusCode), .float(row.durationMs),
-                        .text(row.evaluationJSON), .date(row.createdAt),
+                        .uuid(row.id), .uuid(row.agentId), .text(row.type), .text(StoredJSON.encode(row.requestJSON)),
+                        .text(StoredJSON.encode(row.responseJSON)), .optionalText(row.model), .integer(row.statusCode),
+                        .float(row.durationMs), .text(StoredJSON.encode(row.evaluationJSON)), .date(row.createdAt),
                     ]
                 }
                 _ = try await connection.query("INSERT INTO interactions (\(Self.interactionColumns)) VALUES \(placeholders)", binds)

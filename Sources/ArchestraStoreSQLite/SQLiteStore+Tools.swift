@@ -19,23 +19,33 @@ extension SQLiteStore {
         )
     }
 
-    public func insertToolsIfAbsent(_ tools: [Tool]) async throws {
-        guard !tools.isEmpty else { return }
-        try await transaction { connection in
-            for tool in tools {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO tools (id, agent_id, name, parameters, description,
-                        allow_usage_when_untrusted_data_is_present, data_is_trusted_by_default, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, name) DO NOTHING
-                    """,
-                    [
-                        .uuid(tool.id), .uuid(tool.agentId), .text(tool.name), .text(JSONWriter.string(tool.parameters)),
-                        .optionalText(tool.description), .flag(tool.allowUsageWhenUntrustedDataIsPresent),
-                        .flag(tool.dataIsTrustedByDefault), .date(tool.createdAt), .date(tool.updatedAt),
-                    ]
-                )
+    public func insertToolsIfAbsent(_ tools: [Tool], maxPerAgent: Int) async throws -> Int {
+        guard !tools.isEmpty else { return 0 }
+        return try await transaction { connection in
+            var keptOut = 0
+            for (agentId, group) in tools.groupedByAgent() {
+                let existing = Set(try await connection.query("SELECT name FROM tools WHERE agent_id = ?", [.uuid(agentId)])
+                    .compactMap { $0.column("name")?.string.map { Array($0.utf8) } })
+                // Names compare as bytes, like the database's unique key (Swift would equate "é" and "e\u{301}").
+                let fresh = group.filter { !existing.contains(Array($0.name.utf8)) }
+                let room = max(0, maxPerAgent - existing.count)
+                keptOut += max(0, fresh.count - room)
+                for tool in fresh.prefix(room) {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO tools (id, agent_id, name, parameters, description,
+                            allow_usage_when_untrusted_data_is_present, data_is_trusted_by_default, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent_id, name) DO NOTHING
+                        """,
+                        [
+                            .uuid(tool.id), .uuid(tool.agentId), .text(tool.name), .text(JSONWriter.string(tool.parameters)),
+                            .optionalText(tool.description), .flag(tool.allowUsageWhenUntrustedDataIsPresent),
+                            .flag(tool.dataIsTrustedByDefault), .date(tool.createdAt), .date(tool.updatedAt),
+                        ]
+                    )
+                }
             }
+            return keptOut
         }
     }
 

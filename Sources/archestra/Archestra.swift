@@ -23,8 +23,9 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-func makeLogger() -> Logger {
-    var logger = Logger(label: "archestra")
+/// The process's logger: every line through the gateway's handler, in the configured format.
+func makeLogger(format: AppConfig.LogFormat) -> Logger {
+    var logger = Logger(label: "archestra") { label in GatewayLogHandler(label: label, format: format) }
     logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     return logger
 }

@@ -18,7 +18,7 @@ struct Migrate: AsyncParsableCommand {
             fail("invalid configuration: \(error)")
         }
         do {
-            try await migrateDatabase(config.database, logger: makeLogger())
+            try await migrateDatabase(config.database, logger: makeLogger(format: config.logFormat))
             print("Migrations applied to \(config.database.summary)")
         } catch {
             fail("migration failed: \(error)")

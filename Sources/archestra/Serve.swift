@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("invalid configuration: \(error)")
         }
-        let logger = makeLogger()
+        let logger = makeLogger(format: config.logFormat)
         let gateway: Gateway
         do {
             gateway = try await buildGateway(config: config, logger: logger) { _ in

@@ -19,3 +19,29 @@ public struct Agent: Sendable, Hashable {
         self.updatedAt = updatedAt
     }
 }
+
+extension Agent {
+    /// The agent requests go to once the gateway may create no more agents from `User-Agent`s.
+    public static let overflowName = "Unattributed (agent limit reached)"
+}
+
+/// How a client's `User-Agent` becomes an agent name.
+public enum AgentName {
+    /// Longest name taken from a `User-Agent`, in characters.
+    public static let maxLength = 128
+
+    /// The `User-Agent`, control characters removed and cut to `maxLength`; `Default Agent` when nothing is left.
+    public static func fromUserAgent(_ userAgent: String?) -> String {
+        let cleaned = String(String.UnicodeScalarView((userAgent ?? "").unicodeScalars.filter { !$0.properties.isControl(orFormat: false) }))
+            .trimmingCharacters(in: .whitespaces)
+        guard !cleaned.isEmpty else { return Agent.defaultName }
+        return String(cleaned.prefix(maxLength))
+    }
+}
+
+extension Unicode.Scalar.Properties {
+    /// C0/C1 control characters (and, with `orFormat`, invisible format characters).
+    fileprivate func isControl(orFormat: Bool) -> Bool {
+        generalCategory == .control || (orFormat && generalCategory == .format)
+    }
+}

@@ -31,7 +31,7 @@ public struct AnthropicMessagesAdapter: EndpointAdapter {
                 declarations.append(ToolDeclaration(name: name, description: tool["description"]?.stringValue, parameters: schema))
             }
         }
-        return PipelineRequest(body: body, model: model, stream: stream, toolDeclarations: declarations)
+        return PipelineRequest(body: body, model: model, stream: stream, toolDeclarations: declarations, messageCount: messages.count)
     }
 
     /// Positions of `tool_result` blocks: (message index, block index).

@@ -7,12 +7,15 @@ public struct PipelineRequest: Sendable {
     public let model: String
     public let stream: Bool
     public let toolDeclarations: [ToolDeclaration]
+    /// How many messages (turns, contents, input items) the conversation holds.
+    public let messageCount: Int
 
-    public init(body: JSONObject, model: String, stream: Bool, toolDeclarations: [ToolDeclaration]) {
+    public init(body: JSONObject, model: String, stream: Bool, toolDeclarations: [ToolDeclaration], messageCount: Int = 0) {
         self.body = body
         self.model = model
         self.stream = stream
         self.toolDeclarations = toolDeclarations
+        self.messageCount = messageCount
     }
 }
 

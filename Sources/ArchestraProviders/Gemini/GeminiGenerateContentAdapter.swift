@@ -34,7 +34,9 @@ public struct GeminiGenerateContentAdapter: EndpointAdapter {
                 }
             }
         }
-        return PipelineRequest(body: body, model: route.model ?? "", stream: route.streaming, toolDeclarations: declarations)
+        return PipelineRequest(
+            body: body, model: route.model ?? "", stream: route.streaming, toolDeclarations: declarations, messageCount: contents.count
+        )
     }
 
     /// Positions of `functionResponse` parts: (content index, part index).

@@ -32,15 +32,17 @@ enum AdminJSON {
         return .object(JSONObject(members))
     }
 
-    static func interaction(_ interaction: Interaction) -> JSONValue {
-        func stored(_ text: String) -> JSONValue { (try? JSONParser.parse(text)) ?? .string(text) }
-        return .object(JSONObject([
-            ("id", id(interaction.id)), ("agentId", id(interaction.agentId)), ("type", .string(interaction.type)),
-            ("request", stored(interaction.requestJSON)), ("response", stored(interaction.responseJSON)),
-            ("model", interaction.model.map(JSONValue.string) ?? .null), ("statusCode", .integer(interaction.statusCode)),
-            ("durationMs", .double(interaction.durationMs)), ("evaluation", stored(interaction.evaluationJSON)),
-            ("createdAt", date(interaction.createdAt)),
-        ]))
+    /// An interaction as the API shows it. Its three documents are written as stored, byte for byte, when they are
+    /// JSON: a value the parser would change (an unpaired surrogate escape) still reads back exactly as sent.
+    static func interaction(_ interaction: Interaction) -> [UInt8] {
+        RawJSON.object([
+            ("id", .value(id(interaction.id))), ("agentId", .value(id(interaction.agentId))),
+            ("type", .value(.string(interaction.type))),
+            ("request", .document(interaction.requestJSON)), ("response", .document(interaction.responseJSON)),
+            ("model", .value(interaction.model.map(JSONValue.string) ?? .null)),
+            ("statusCode", .value(.integer(interaction.statusCode))), ("durationMs", .value(.double(interaction.durationMs))),
+            ("evaluation", .document(interaction.evaluationJSON)), ("createdAt", .value(date(interaction.createdAt))),
+        ])
     }
 
     static let success: JSONValue = ["success": true]
@@ -86,5 +88,54 @@ extension AdminJSON {
             ("conversations", .array(result.conversations.map { ["role": .string($0.role), "content": .string($0.content)] })),
             ("result", .string(result.result)), ("createdAt", date(result.createdAt)),
         ]))
+    }
+}
+
+/// JSON written from values and from documents kept as text.
+enum RawJSON {
+    /// A member's value.
+    enum Piece {
+        case value(JSONValue)
+        /// Stored JSON text, written as is when it parses, else as a JSON string.
+        case document(String)
+        /// Bytes already written as JSON.
+        case bytes([UInt8])
+    }
+
+    static func object(_ members: [(String, Piece)]) -> [UInt8] {
+        var output: [UInt8] = [UInt8(ascii: "{")]
+        for (index, (key, piece)) in members.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            JSONWriter.writeString(key, into: &output)
+            output.append(UInt8(ascii: ":"))
+            write(piece, into: &output)
+        }
+        output.append(UInt8(ascii: "}"))
+        return output
+    }
+
+    static func array(_ elements: [[UInt8]]) -> [UInt8] {
+        var output: [UInt8] = [UInt8(ascii: "[")]
+        for (index, element) in elements.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output += element
+        }
+        output.append(UInt8(ascii: "]"))
+        return output
+    }
+
+    private static func write(_ piece: Piece, into output: inout [UInt8]) {
+        switch piece {
+        case .value(let value):
+            JSONWriter.write(value, into: &output)
+        case .bytes(let bytes):
+            output += bytes
+        case .document(let text):
+            if (try? JSONParser.parse(text)) != nil {
+                output += Array(text.utf8)
+            } else {
+                JSONWriter.write(.string(text), into: &output)
+            }
+        }
     }
 }

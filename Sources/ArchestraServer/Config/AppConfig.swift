@@ -80,3 +80,11 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
 
     public init(_ description: String) { self.description = description }
 }
+
+extension AppConfig.RequestLimits {
+    /// 400 when a request holds more of something than the gateway accepts.
+    func check(count: Int, of what: String, limit: Int, variable: String) throws {
+        guard count > limit else { return }
+        throw GatewayError.badRequest("The request holds \(count) \(what); the gateway accepts at most \(limit) (\(variable))")
+    }
+}

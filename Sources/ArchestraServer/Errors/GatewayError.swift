@@ -55,6 +55,9 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, CustomStringConv
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        // The rest of a refused body is not worth reading: the connection ends after the answer.
+        if status == .contentTooLarge { headers[.connection] = "close" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 }

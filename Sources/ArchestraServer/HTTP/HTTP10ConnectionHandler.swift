@@ -8,6 +8,11 @@ import NIOHTTP1
 /// which waits for the close, hangs. This handler sits right after the HTTP/1 decoder: it marks such a request
 /// `Connection: close` (Hummingbird then closes after responding) and echoes `Connection: keep-alive` on the
 /// response of an HTTP/1.0 request that asked for it (`ab -k` counts a connection as kept alive only then).
+///
+/// It also ends the connection after any response that says `Connection: close` (a 413 does): the output is
+/// closed once the response is written, so the client sees the answer and the end of the connection instead of
+/// being made to send, and the gateway to read, the rest of a body it already refused; the socket is closed
+/// fully a moment later.
 final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -18,6 +23,10 @@ final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// One entry per request whose response has not started yet, in order (HTTP/1 answers in request order).
     private var pending: [Persistence] = []
+    /// The response being written said `Connection: close`.
+    private var closeAfterResponse = false
+    /// Time a client has to read the response and leave before the socket is closed under it.
+    static let lingerAfterClose: TimeAmount = .seconds(2)
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data) else {
@@ -39,10 +48,30 @@ final class HTTP10ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .head(var head) = unwrapOutboundIn(data), !pending.isEmpty else {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            closeAfterResponse = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+            if pending.isEmpty { context.write(data, promise: promise) } else { writeHead(head, context: context, promise: promise) }
+        case .body:
             context.write(data, promise: promise)
-            return
+        case .end:
+            guard closeAfterResponse else {
+                context.write(data, promise: promise)
+                return
+            }
+            closeAfterResponse = false
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.cascade(to: promise)
+            context.writeAndFlush(data, promise: written)
+            written.futureResult.whenComplete { _ in
+                context.close(mode: .output, promise: nil)
+                context.eventLoop.scheduleTask(in: Self.lingerAfterClose) { context.close(promise: nil) }
+            }
         }
+    }
+
+    private func writeHead(_ head: HTTPResponseHead, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        var head = head
         switch pending.removeFirst() {
         case .http11:
             break

@@ -5,10 +5,17 @@ struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8))
-        else { throw GatewayError.unauthorized }
+        guard BearerToken.matches(request.headers[.authorization], token: token) else { throw GatewayError.unauthorized }
         return try await next(request, context)
+    }
+}
+
+/// Checks `Authorization: Bearer <token>` headers.
+enum BearerToken {
+    /// True when the header carries exactly this token; compared in constant time.
+    static func matches(_ header: String?, token: String) -> Bool {
+        guard let header, header.hasPrefix("Bearer ") else { return false }
+        return constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(token.utf8))
     }
 
     /// Compares without an early exit, so response time does not reveal how much of a guess was right.

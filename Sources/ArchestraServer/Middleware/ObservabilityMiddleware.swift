@@ -13,7 +13,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
-        let requestId = request.headers[.xRequestID].flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 } ?? Self.makeRequestId()
+        let requestId = RequestID.accept(request.headers[.xRequestID]) ?? Self.makeRequestId()
         var context = context
         context.logger[metadataKey: "request_id"] = .string(requestId)
         context.requestId = requestId

@@ -114,6 +114,16 @@ final class GatewayMetrics: Sendable {
         var verdict: TrustVerdict
     }
 
+    /// A request attributed to the overflow agent because no more agents may be created.
+    func agentLimitReached() {
+        counter("archestra_agent_limit_fallbacks_total", []).increment()
+    }
+
+    /// Declared tools not recorded because their agent has as many tools as it may.
+    func toolsNotRecorded(_ count: Int) {
+        counter("archestra_tools_not_recorded_total", []).increment(by: count)
+    }
+
     /// Time spent judging one request's tool results and tool calls.
     func policyEvaluation(duration: Duration) {
         timer("archestra_policy_evaluation_seconds").recordNanoseconds(duration.nanoseconds)
@@ -146,6 +156,10 @@ extension GatewayMetrics: InteractionLogObserver {
     func batchWritten(size: Int, duration: Duration) {
         Recorder(label: "archestra_interaction_log_batch_size", factory: factory).record(size)
         timer("archestra_interaction_log_flush_seconds").recordNanoseconds(duration.nanoseconds)
+    }
+
+    func rowReduced() {
+        Metrics.Counter(label: "archestra_interaction_log_reduced_total", factory: factory).increment()
     }
 
     func writeFailed(count: Int) {

@@ -6,50 +6,87 @@ import Synchronization
 /// Resolves the agent of a proxied request from memory; the database is read only on first sight.
 ///
 /// The default agent of a `User-Agent` is created once even when many first requests arrive together: they all
-/// wait on one creation task (and the store makes creation atomic across instances).
+/// wait on one lookup task (and the store makes creation atomic across instances). Clients choose their
+/// `User-Agent`, so what they can make the gateway keep is bounded: names are cut to `AgentName.maxLength`, and
+/// once `maxAgents` agents exist an unknown name resolves to the fixed overflow agent instead of a new one.
 final class AgentDirectory: Sendable {
     private struct Cache {
         var byName: [String: Agent] = [:]
         var byId: [UUID: Agent] = [:]
-        var creations: [String: Task<Agent, any Error>] = [:]
+        var lookups: [String: Task<Agent?, any Error>] = [:]
+        /// Names known to have no agent while the limit is reached: answered without a database round trip.
+        var overLimit: Set<String> = []
     }
 
     private let store: any Store
     private let clock: any WallClock
     private let ids: any IdentifierSource
+    private let maxAgents: Int
+    private let onOverflow: @Sendable () -> Void
     private let cache = Mutex(Cache())
 
-    init(store: any Store, clock: any WallClock, ids: any IdentifierSource) {
+    /// Names kept as over the limit before the set starts afresh (each costs one lookup again).
+    static let overLimitMemory = 10_000
+
+    init(store: any Store, clock: any WallClock, ids: any IdentifierSource, maxAgents: Int = .max, onOverflow: @escaping @Sendable () -> Void = {}) {
         self.store = store
         self.clock = clock
         self.ids = ids
+        self.maxAgents = maxAgents
+        self.onOverflow = onOverflow
     }
 
     /// The agent named after the client's `User-Agent` (`Default Agent` when it is missing or empty).
     func defaultAgent(userAgent: String?) async throws -> Agent {
-        let name = (userAgent?.isEmpty ?? true) ? Agent.defaultName : userAgent!
-        let (cached, task): (Agent?, Task<Agent, any Error>?) = cache.withLock { cache in
-            if let agent = cache.byName[name] { return (agent, nil) }
-            if let task = cache.creations[name] { return (nil, task) }
-            let task = Task { [store, clock, ids] in
+        let name = AgentName.fromUserAgent(userAgent)
+        if let agent = try await lookUp(name, create: true) { return agent }
+        onOverflow()
+        if let overflow = try await lookUp(Agent.overflowName, create: false) { return overflow }
+        return try await overflowAgent()
+    }
+
+    /// The overflow agent itself is created past the limit: it is the one agent the limit leaves room for.
+    private func overflowAgent() async throws -> Agent {
+        let now = clock.now()
+        let candidate = Agent(id: ids.makeUUID(), name: Agent.overflowName, isDemo: false, createdAt: now, updatedAt: now)
+        let agent = try await store.findOrCreateAgent(named: Agent.overflowName, candidate: candidate)
+        cache.withLock { cache in
+            cache.byName[Agent.overflowName] = agent
+            cache.byId[agent.id] = agent
+        }
+        return agent
+    }
+
+    /// The agent with this name from memory, else from the store (created while under the limit when `create`).
+    private func lookUp(_ name: String, create: Bool) async throws -> Agent? {
+        let (cached, known, task): (Agent?, Bool, Task<Agent?, any Error>?) = cache.withLock { cache in
+            if let agent = cache.byName[name] { return (agent, true, nil) }
+            if cache.overLimit.contains(name) { return (nil, true, nil) }
+            if let task = cache.lookups[name] { return (nil, false, task) }
+            let task = Task { [store, clock, ids, maxAgents] in
                 let now = clock.now()
                 let candidate = Agent(id: ids.makeUUID(), name: name, isDemo: false, createdAt: now, updatedAt: now)
-                return try await store.findOrCreateAgent(named: name, candidate: candidate)
+                return try await store.findOrCreateAgent(named: name, candidate: candidate, maxAgents: create ? maxAgents : 0)
             }
-            cache.creations[name] = task
-            return (nil, task)
+            cache.lookups[name] = task
+            return (nil, false, task)
         }
-        if let cached { return cached }
+        if known { return cached }
         do {
             let agent = try await task!.value
             cache.withLock { cache in
-                cache.byName[name] = agent
-                cache.byId[agent.id] = agent
-                cache.creations[name] = nil
+                cache.lookups[name] = nil
+                if let agent {
+                    cache.byName[name] = agent
+                    cache.byId[agent.id] = agent
+                } else {
+                    if cache.overLimit.count >= Self.overLimitMemory { cache.overLimit.removeAll() }
+                    cache.overLimit.insert(name)
+                }
             }
             return agent
         } catch {
-            cache.withLock { $0.creations[name] = nil }
+            cache.withLock { $0.lookups[name] = nil }
             throw error
         }
     }
@@ -68,6 +105,7 @@ final class AgentDirectory: Sendable {
         cache.withLock { cache in
             cache.byName.removeAll()
             cache.byId.removeAll()
+            cache.overLimit.removeAll()
         }
     }
 }

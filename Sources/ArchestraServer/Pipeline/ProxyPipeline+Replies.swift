@@ -11,7 +11,11 @@ extension ProxyPipeline {
         let bodyStarted = ContinuousClock.now
         let bytes: ByteBuffer
         do {
-            bytes = try await response.body.collect(upTo: Self.maxUpstreamBody)
+            bytes = try await response.body.collect(upTo: services.config.maxUpstreamBodyBytes)
+        } catch let error as UpstreamBodyTooLarge {
+            exchange.timing.addUpstreamWait(.now - bodyStarted)
+            services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: nil)
+            throw await fail(.upstreamUnreachable("Upstream provider sent a reply larger than \(error.limit) bytes"), exchange)
         } catch {
             exchange.timing.addUpstreamWait(.now - bodyStarted)
             services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: nil)

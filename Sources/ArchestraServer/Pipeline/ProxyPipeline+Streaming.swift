@@ -12,6 +12,7 @@ extension ProxyPipeline {
     ) -> Response {
         let pipeline = self
         let body = ResponseBody { writer in
+            var status = status
             var stream = GatedStream(pipeline.adapter.makeStream(for: exchange.request))
             var decisions: [InvocationDecision] = []
             do {
@@ -20,6 +21,11 @@ extension ProxyPipeline {
                     let waitStarted = ContinuousClock.now
                     guard let chunk = try await iterator.next() else { break }
                     exchange.timing.addUpstreamWait(.now - waitStarted)
+                    guard stream.receivedBytes + chunk.readableBytes <= pipeline.services.config.maxUpstreamBodyBytes else {
+                        // Too late for a 502 status: the stream is cut, and recorded as the 502 it would have been.
+                        status = .badGateway
+                        throw UpstreamBodyTooLarge(limit: pipeline.services.config.maxUpstreamBodyBytes)
+                    }
                     let outgoing = stream.receive(chunk.readableBytesView)
                     if !outgoing.isEmpty { try await writer.write(ByteBuffer(bytes: outgoing)) }
                 }

@@ -12,8 +12,48 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
     let services: ProxyServices
     let adapter: Adapter
 
-    /// Largest provider reply the gateway reads into memory.
-    static var maxUpstreamBody: Int { 64 * 1024 * 1024 }
+    /// A request body that passed validation and the request limits, with its tool results found.
+    struct Accepted: Sendable {
+        let request: PipelineRequest
+        let toolResults: [NeutralToolResult]
+
+        init(body: ByteBuffer, facts: RouteFacts, adapter: Adapter, limits: AppConfig.RequestLimits) throws {
+            let parsed: JSONValue
+            do {
+                parsed = try JSONParser.parse(body.readableBytesView)
+            } catch {
+                throw GatewayError.badRequest("Request body is not valid JSON: \(error)")
+            }
+            request = try adapter.parseRequest(parsed, route: facts)
+            try Self.checkName(request.model, field: "model")
+            for declaration in request.toolDeclarations { try Self.checkName(declaration.name, field: "tool name") }
+            if request.body["background"] == .bool(true) {
+                throw GatewayError.badRequest(
+                    "background requests are not accepted: their output would be fetched later, around the gateway's judgement"
+                )
+            }
+            try limits.check(count: request.messageCount, of: "messages", limit: limits.maxMessages, variable: "ARCHESTRA_MAX_MESSAGES")
+            try limits.check(
+                count: request.toolDeclarations.count, of: "tool declarations", limit: limits.maxToolDeclarations,
+                variable: "ARCHESTRA_MAX_TOOL_DECLARATIONS"
+            )
+            toolResults = adapter.toolResults(in: request.body)
+            try limits.check(count: toolResults.count, of: "tool results", limit: limits.maxToolResults, variable: "ARCHESTRA_MAX_TOOL_RESULTS")
+        }
+
+        /// Longest model or tool name accepted.
+        static var maxNameLength: Int { 256 }
+
+        /// Names end up in records, metric labels and the UI: no control characters, and a sane length.
+        static func checkName(_ name: String, field: String) throws {
+            guard name.unicodeScalars.count <= maxNameLength else {
+                throw GatewayError.badRequest("The \(field) is longer than \(maxNameLength) characters")
+            }
+            if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                throw GatewayError.badRequest("The \(field) contains control characters")
+            }
+        }
+    }
 
     /// One accepted request on its way through the pipeline.
     struct Exchange: Sendable {
@@ -33,18 +73,16 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         let arrivedAt = services.clock.now()
         let timing = ExchangeTiming(started: .now)
         let body = try await request.collectBody(limit: services.config.maxBodyBytes)
-        let parsed: JSONValue
-        do {
-            parsed = try JSONParser.parse(body.readableBytesView)
-        } catch {
-            throw GatewayError.badRequest("Request body is not valid JSON: \(error)")
+        let size = body.readableBytes
+        let accepted = try await HeavyWork.run(size: size) { [adapter, limits = services.config.requestLimits] in
+            try Accepted(body: body, facts: route.facts, adapter: adapter, limits: limits)
         }
-        let pipelineRequest = try adapter.parseRequest(parsed, route: route.facts)
+        let pipelineRequest = accepted.request
         let agent = try await resolveAgent(route.agentSegment, request: request)
         await services.tools.register(pipelineRequest.toolDeclarations, agentId: agent.id, logger: context.logger)
         let snapshot = try await services.policies.snapshot(for: agent.id)
         let judgingStarted = ContinuousClock.now
-        let judgement = ContextJudgement(results: adapter.toolResults(in: pipelineRequest.body), snapshot: snapshot)
+        let judgement = try await HeavyWork.run(size: size) { ContextJudgement(results: accepted.toolResults, snapshot: snapshot) }
         services.metrics.policyEvaluation(duration: .now - judgingStarted)
         services.metrics.toolResultsEvaluated(provider: adapter.provider, agent: agent, judgement: judgement)
         let queryKey = request.uri.queryParameters["key"].map(String.init)
@@ -75,7 +113,7 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
                 from: request.headers, vendor: adapter.provider.vendor, payer: payer, forPipeline: true,
                 requestId: context.requestId
             ),
-            body: upstreamBody(original: body, exchange: exchange),
+            body: try await HeavyWork.run(size: size) { [adapter] in Self.upstreamBody(original: body, exchange: exchange, adapter: adapter) },
             purpose: .pipeline(adapter.endpoint, pipelineRequest)
         )
         return try await forward(upstreamRequest, exchange: exchange)
@@ -88,7 +126,7 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
 
     /// The client's bytes when nothing needs changing; otherwise the body with blocked results redacted and
     /// quarantined ones replaced by their summaries.
-    private func upstreamBody(original: ByteBuffer, exchange: Exchange) -> ByteBuffer {
+    private static func upstreamBody(original: ByteBuffer, exchange: Exchange, adapter: Adapter) -> ByteBuffer {
         var replacements = exchange.dualLlm
         for (index, judgement) in exchange.context.judgements.enumerated() where judgement.verdict == .blocked {
             replacements[index] = TrustEvaluator.redactionText(reason: judgement.reason)
@@ -110,7 +148,10 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         }
         exchange.timing.addUpstreamWait(.now - waitStarted)
         let headers = UpstreamHeaders.forClient(from: response.headerFields)
-        if exchange.request.stream, (200..<300).contains(response.status.code) {
+        // A reply is judged by what it is, not by what was asked: only an event stream answering a stream request
+        // goes through the stream gate; everything else (JSON to a stream request included) must be one JSON
+        // object, judged whole.
+        if exchange.request.stream, response.isEventStream, (200..<300).contains(response.status.code) {
             return streamingResponse(status: response.status, headers: headers, body: response.body, exchange: exchange, callStarted: waitStarted)
         }
         return try await bufferedResponse(response, headers: headers, exchange: exchange, callStarted: waitStarted)

@@ -14,16 +14,25 @@ final class ToolCatalog: Sendable {
     private let store: any Store
     private let clock: any WallClock
     private let ids: any IdentifierSource
+    private let maxPerAgent: Int
+    private let onKeptOut: @Sendable (Int) -> Void
     private let known = Mutex(Set<Key>())
 
-    init(store: any Store, clock: any WallClock, ids: any IdentifierSource) {
+    init(
+        store: any Store, clock: any WallClock, ids: any IdentifierSource, maxPerAgent: Int = .max,
+        onKeptOut: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.store = store
         self.clock = clock
         self.ids = ids
+        self.maxPerAgent = maxPerAgent
+        self.onKeptOut = onKeptOut
     }
 
-    /// Stores the declarations this agent has not declared before. A storage failure is logged and retried on the
-    /// next request rather than failing this one: recording tools must not take the proxy down.
+    /// Stores the declarations this agent has not declared before, while it has fewer than `maxPerAgent` tools
+    /// (declarations past the limit are counted, not stored: a tool the agent lacks is judged with no policies and
+    /// false flags). A storage failure is logged and retried on the next request rather than failing this one:
+    /// recording tools must not take the proxy down.
     func register(_ declarations: [ToolDeclaration], agentId: UUID, logger: Logger) async {
         guard !declarations.isEmpty else { return }
         let fresh: [ToolDeclaration] = known.withLock { known in
@@ -42,7 +51,8 @@ final class ToolCatalog: Sendable {
             )
         }
         do {
-            try await store.insertToolsIfAbsent(tools)
+            let keptOut = try await store.insertToolsIfAbsent(tools, maxPerAgent: maxPerAgent)
+            if keptOut > 0 { onKeptOut(keptOut) }
             known.withLock { known in
                 for tool in tools { known.insert(Key(agentId: agentId, name: tool.name)) }
             }

@@ -10,14 +10,14 @@ struct InteractionRoutes {
         group.get("interactions") { request, _ -> Response in
             let query = try Self.query(from: request.uri.queryParameters)
             let page = try await store.listInteractions(query)
-            return .json(Self.pageJSON(page, query: query))
+            return .json(bytes: Self.pageJSON(page, query: query))
         }
         group.get("interactions/:id") { _, context -> Response in
             let id = try AdminID.parse(context.parameters.get("id"))
             guard let interaction = try await store.interaction(id: id) else {
                 throw GatewayError.notFound("Interaction with ID \(id.lowercasedString) not found")
             }
-            return .json(AdminJSON.interaction(interaction))
+            return .json(bytes: AdminJSON.interaction(interaction))
         }
     }
 
@@ -45,15 +45,15 @@ struct InteractionRoutes {
         return query
     }
 
-    static func pageJSON(_ page: InteractionPage, query: InteractionQuery) -> JSONValue {
+    static func pageJSON(_ page: InteractionPage, query: InteractionQuery) -> [UInt8] {
         let currentPage = query.offset / query.limit + 1
         let totalPages = (page.total + query.limit - 1) / query.limit
-        return [
-            "data": .array(page.rows.map(AdminJSON.interaction)),
-            "pagination": [
+        return RawJSON.object([
+            ("data", .bytes(RawJSON.array(page.rows.map(AdminJSON.interaction)))),
+            ("pagination", .value([
                 "currentPage": .integer(currentPage), "limit": .integer(query.limit), "total": .integer(page.total),
                 "totalPages": .integer(totalPages), "hasNext": .bool(currentPage < totalPages), "hasPrev": .bool(currentPage > 1),
-            ],
-        ]
+            ])),
+        ])
     }
 }

@@ -15,7 +15,7 @@ import Testing
 /// A running gateway under test: the app, its store and a client bound to its live socket.
 struct LiveGateway: Sendable {
     let gateway: Gateway
-    let client: any TestClientProtocol
+    let client: ReconnectingClient
     let port: Int
 
     /// Base URL of the live server, for clients other than the HummingbirdTesting one.
@@ -25,7 +25,7 @@ struct LiveGateway: Sendable {
     @discardableResult
     func send(
         _ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:], body: String? = nil
-    ) async throws -> TestResponse {
+    ) async throws -> LiveResponse {
         try await client.executeRequest(
             uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
         )
@@ -33,7 +33,7 @@ struct LiveGateway: Sendable {
 
     /// Sends JSON to the admin API (or anywhere), `Content-Type: application/json` set.
     @discardableResult
-    func sendJSON(_ method: HTTPRequest.Method, _ uri: String, _ body: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+    func sendJSON(_ method: HTTPRequest.Method, _ uri: String, _ body: String, headers: HTTPFields = [:]) async throws -> LiveResponse {
         var headers = headers
         if headers[.contentType] == nil { headers[.contentType] = "application/json" }
         return try await send(method, uri, headers: headers, body: body)
@@ -91,7 +91,7 @@ struct LiveGateway: Sendable {
     var adminToken: String? = nil
 }
 
-extension TestResponse {
+extension LiveResponse {
     var bodyText: String { String(buffer: body) }
     var bodyBytes: [UInt8] { Array(body.readableBytesView) }
 
@@ -141,12 +141,15 @@ func withGateway(
     // application instead, which is not the path under test (and leaves the SQLite connection open).
     let failure: (any Error)? = try await gateway.application.test(.live) { client in
         guard let port = client.port else { return HarnessError.noPort }
-        var live = LiveGateway(gateway: gateway, client: client, port: port)
+        let reconnecting = ReconnectingClient(port: port)
+        var live = LiveGateway(gateway: gateway, client: reconnecting, port: port)
         live.adminToken = environment["ARCHESTRA_ADMIN_TOKEN"]
         do {
             try await body(live)
+            await reconnecting.shutdown()
             return nil
         } catch {
+            await reconnecting.shutdown()
             return error
         }
     }
@@ -214,7 +217,7 @@ func json(_ text: String) -> JSONValue {
 
 /// Checks that a response is the gateway's own error JSON with this status and type.
 func expectGatewayError(
-    _ response: TestResponse, status: HTTPResponse.Status, type: String, message: String? = nil,
+    _ response: LiveResponse, status: HTTPResponse.Status, type: String, message: String? = nil,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     #expect(response.status == status, "status: \(response.status) body: \(response.bodyText)", sourceLocation: sourceLocation)

@@ -45,6 +45,7 @@ final class RecordingObserver: InteractionLogObserver {
         var maxDepth = 0
         var written = 0
         var failed = 0
+        var reduced = 0
     }
 
     private let state = Mutex(State())
@@ -52,10 +53,12 @@ final class RecordingObserver: InteractionLogObserver {
     func queueDepthChanged(_ depth: Int) { state.withLock { $0.maxDepth = max($0.maxDepth, depth) } }
     func batchWritten(size: Int, duration: Duration) { state.withLock { $0.written += size } }
     func writeFailed(count: Int) { state.withLock { $0.failed += count } }
+    func rowReduced() { state.withLock { $0.reduced += 1 } }
 
     var maxDepth: Int { state.withLock { $0.maxDepth } }
     var written: Int { state.withLock { $0.written } }
     var failed: Int { state.withLock { $0.failed } }
+    var reduced: Int { state.withLock { $0.reduced } }
 }
 
 /// Polls `condition` (a state the code under test must reach, not a deadline it must meet); false if it never held.

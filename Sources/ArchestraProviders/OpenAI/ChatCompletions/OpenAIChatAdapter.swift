@@ -8,7 +8,10 @@ public struct OpenAIChatAdapter: EndpointAdapter {
 
     public func parseRequest(_ body: JSONValue, route: RouteFacts) throws(ProviderRequestError) -> PipelineRequest {
         let chat = try OpenAIChatRequest(body: body)
-        return PipelineRequest(body: chat.body, model: chat.model, stream: chat.stream, toolDeclarations: chat.toolDeclarations)
+        return PipelineRequest(
+            body: chat.body, model: chat.model, stream: chat.stream, toolDeclarations: chat.toolDeclarations,
+            messageCount: chat.body["messages"]?.arrayValue?.count ?? 0
+        )
     }
 
     public func latestUserText(in body: JSONObject) -> String? {

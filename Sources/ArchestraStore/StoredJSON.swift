@@ -1,0 +1,103 @@
+import Foundation
+
+/// How JSON text is kept when a database cannot hold it as it is.
+///
+/// PostgreSQL's `jsonb` refuses two things a client may legitimately send: the escape `\u0000` and an unpaired
+/// surrogate escape such as `\ud800`. Such a document (and, so that the scheme stays reversible, any document that
+/// is itself shaped like the wrapper) is stored as `{"$archestraRaw": "<base64 of the exact bytes>"}` and turned
+/// back into the original text when read. Every other document is stored as it is. Both engines use it, so an
+/// interaction reads back the same whichever database holds it.
+public enum StoredJSON {
+    /// The wrapper's one key.
+    public static let wrapperKey = "$archestraRaw"
+
+    /// The text to store.
+    public static func encode(_ text: String) -> String {
+        guard needsWrapping(text) else { return text }
+        return "{\"\(wrapperKey)\":\"\(Data(text.utf8).base64EncodedString())\"}"
+    }
+
+    /// The original text of a stored value.
+    public static func decode(_ stored: String) -> String {
+        guard let payload = wrappedPayload(stored), let data = Data(base64Encoded: payload) else { return stored }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// True when `text` holds what `jsonb` refuses, or looks like the wrapper itself.
+    public static func needsWrapping(_ text: String) -> Bool {
+        wrappedPayload(text) != nil || hasUnstorableEscape(text)
+    }
+
+    /// The base64 payload when `text` is exactly a wrapper object (any whitespace, as PostgreSQL may re-render it).
+    static func wrappedPayload(_ text: String) -> String? {
+        var rest = Substring(text).drop(while: \.isWhitespace)
+        guard rest.hasPrefix("{") else { return nil }
+        rest = rest.dropFirst().drop(while: \.isWhitespace)
+        let quotedKey = "\"\(wrapperKey)\""
+        guard rest.hasPrefix(quotedKey) else { return nil }
+        rest = rest.dropFirst(quotedKey.count).drop(while: \.isWhitespace)
+        guard rest.hasPrefix(":") else { return nil }
+        rest = rest.dropFirst().drop(while: \.isWhitespace)
+        guard rest.hasPrefix("\""), let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
+        let payload = rest[rest.index(after: rest.startIndex)..<close]
+        guard payload.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "/" || $0 == "=" }) else { return nil }
+        let tail = rest[rest.index(after: close)...].drop(while: \.isWhitespace)
+        return tail == "}" ? String(payload) : nil
+    }
+
+    /// A `\u0000` escape or a surrogate escape that is not half of a high-low pair, inside a string.
+    static func hasUnstorableEscape(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var index = 0
+        var inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if !inString {
+                if byte == UInt8(ascii: "\"") { inString = true }
+                index += 1
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inString = false
+                index += 1
+            case UInt8(ascii: "\\"):
+                guard index + 1 < bytes.count else { return false }
+                guard bytes[index + 1] == UInt8(ascii: "u") else {
+                    index += 2
+                    continue
+                }
+                guard let unit = hex4(bytes, at: index + 2) else { return false }
+                if unit == 0 || (0xDC00...0xDFFF).contains(unit) { return true }
+                if (0xD800...0xDBFF).contains(unit) {
+                    let next = index + 6
+                    guard next + 1 < bytes.count, bytes[next] == UInt8(ascii: "\\"), bytes[next + 1] == UInt8(ascii: "u"),
+                        let low = hex4(bytes, at: next + 2), (0xDC00...0xDFFF).contains(low)
+                    else { return true }
+                    index = next + 6
+                } else {
+                    index += 6
+                }
+            default:
+                index += 1
+            }
+        }
+        return false
+    }
+
+    private static func hex4(_ bytes: [UInt8], at start: Int) -> UInt32? {
+        guard start + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for byte in bytes[start..<start + 4] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+}
