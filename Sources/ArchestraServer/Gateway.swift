@@ -55,6 +55,7 @@ public func buildGateway(
         ),
         policies: PolicyDirectory(store: store),
         dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids),
+        continuations: ContinuationDirectory(store: store, clock: clock),
         log: log, metrics: metrics, clock: clock, ids: ids
     )
     let router = buildRouter(services: services, store: store)

@@ -62,7 +62,7 @@ public struct InteractionPage: Sendable {
 }
 
 /// The persistence the platform needs; one implementation per database engine, one conformance suite for all.
-public protocol Store: PolicyStore, DualLLMStore {
+public protocol Store: PolicyStore, DualLLMStore, ContinuationStore {
     /// Creates or upgrades the schema; safe to run at every start and from several instances.
     func migrate() async throws
 

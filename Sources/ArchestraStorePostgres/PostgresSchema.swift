@@ -55,5 +55,18 @@ enum PostgresSchema {
             "ALTER TABLE dual_llm_config ADD COLUMN provider text NOT NULL DEFAULT 'openai'",
             "ALTER TABLE dual_llm_config ADD COLUMN model text NOT NULL DEFAULT 'gpt-4o'",
         ],
+        [
+            """
+            CREATE TABLE relayed_responses (
+                id text PRIMARY KEY, agent_id uuid NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                trusted boolean NOT NULL, call_names jsonb NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX relayed_responses_created ON relayed_responses (created_at)",
+            """
+            CREATE TABLE conversations (
+                id text PRIMARY KEY, trusted boolean NOT NULL, created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL)
+            """,
+        ],
     ]
 }

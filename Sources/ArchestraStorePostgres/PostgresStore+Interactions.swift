@@ -48,7 +48,16 @@ extension PostgresStore {
             INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at)
             VALUES \(rows.joined(separator: ", "))
             """
-        try await query(PostgresQuery(unsafeSQL: sql, binds: bindings))
+        let insert = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        guard let relayed = Self.relayedResponsesInsert(interactions) else {
+            try await query(insert)
+            return
+        }
+        let logger = self.logger
+        try await transaction { connection in
+            try await connection.query(insert, logger: logger)
+            try await connection.query(relayed, logger: logger)
+        }
     }
 
     public func listInteractions(_ query: InteractionQuery) async throws -> InteractionPage {

@@ -54,5 +54,17 @@ enum SQLiteSchema {
             "ALTER TABLE dual_llm_config ADD COLUMN provider TEXT NOT NULL DEFAULT 'openai'",
             "ALTER TABLE dual_llm_config ADD COLUMN model TEXT NOT NULL DEFAULT 'gpt-4o'",
         ],
+        [
+            """
+            CREATE TABLE relayed_responses (
+                id TEXT PRIMARY KEY, agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                trusted INTEGER NOT NULL, call_names TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX relayed_responses_created ON relayed_responses (created_at)",
+            """
+            CREATE TABLE conversations (
+                id TEXT PRIMARY KEY, trusted INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+        ],
     ]
 }

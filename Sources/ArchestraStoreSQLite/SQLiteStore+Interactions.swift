@@ -34,6 +34,7 @@ extension SQLiteStore {
                 }
                 _ = try await connection.query("INSERT INTO interactions (\(Self.interactionColumns)) VALUES \(placeholders)", binds)
             }
+            try await Self.insertRelayedResponses(of: interactions, on: connection)
         }
     }
 

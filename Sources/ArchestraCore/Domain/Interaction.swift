@@ -21,11 +21,14 @@ public struct Interaction: Sendable, Hashable {
     /// The decisions taken on this request (JSON text of `InteractionEvaluation`).
     public var evaluationJSON: String
     public var createdAt: Date
+    /// A reply a later request may continue (Responses), stored with the record.
+    public var relayedResponse: RelayedResponse?
 
     public init(
         id: UUID, agentId: UUID, type: String, requestJSON: String, responseJSON: String, model: String?,
-        statusCode: Int, durationMs: Double, evaluationJSON: String, createdAt: Date
+        statusCode: Int, durationMs: Double, evaluationJSON: String, createdAt: Date, relayedResponse: RelayedResponse? = nil
     ) {
+        self.relayedResponse = relayedResponse
         self.id = id
         self.agentId = agentId
         self.type = type
@@ -56,6 +59,13 @@ public struct InteractionEvaluation: Sendable, Hashable {
             self.reason = reason
             self.dualLlm = dualLlm
         }
+
+        var json: JSONValue {
+            .object(JSONObject([
+                ("toolCallId", .string(toolCallId)), ("toolName", toolName.map(JSONValue.string) ?? .null),
+                ("verdict", .string(verdict)), ("reason", .string(reason)), ("dualLlm", .bool(dualLlm)),
+            ]))
+        }
     }
 
     /// A judged tool call returned by the model.
@@ -76,26 +86,30 @@ public struct InteractionEvaluation: Sendable, Hashable {
     public var contextIsTrusted: Bool
     public var toolResults: [ToolResultVerdict]
     public var toolCalls: [ToolCallVerdict]
+    /// Untrusted content the provider's own tools produced in the reply (Responses hosted tools), judged like
+    /// tool results; any that is not trusted makes the reply's calls judged in an untrusted context.
+    public var replyToolResults: [ToolResultVerdict]
+    /// Whether the endpoint can continue provider-side state (then `continuation` is written, null or not).
+    public var tracksContinuation: Bool
+    public var continuation: ContinuationVerdict?
 
-    public init(contextIsTrusted: Bool = true, toolResults: [ToolResultVerdict] = [], toolCalls: [ToolCallVerdict] = []) {
+    public init(
+        contextIsTrusted: Bool = true, toolResults: [ToolResultVerdict] = [], toolCalls: [ToolCallVerdict] = [],
+        replyToolResults: [ToolResultVerdict] = [], tracksContinuation: Bool = false, continuation: ContinuationVerdict? = nil
+    ) {
         self.contextIsTrusted = contextIsTrusted
         self.toolResults = toolResults
         self.toolCalls = toolCalls
+        self.replyToolResults = replyToolResults
+        self.tracksContinuation = tracksContinuation
+        self.continuation = continuation
     }
 
     /// The evaluation as the JSON object the interaction record stores.
     public var json: JSONValue {
-        .object(JSONObject([
+        var object = JSONObject([
             ("contextIsTrusted", .bool(contextIsTrusted)),
-            ("toolResults", .array(toolResults.map { result in
-                .object(JSONObject([
-                    ("toolCallId", .string(result.toolCallId)),
-                    ("toolName", result.toolName.map(JSONValue.string) ?? .null),
-                    ("verdict", .string(result.verdict)),
-                    ("reason", .string(result.reason)),
-                    ("dualLlm", .bool(result.dualLlm)),
-                ]))
-            })),
+            ("toolResults", .array(toolResults.map(\.json))),
             ("toolCalls", .array(toolCalls.map { call in
                 .object(JSONObject([
                     ("toolCallId", .string(call.toolCallId)),
@@ -104,6 +118,41 @@ public struct InteractionEvaluation: Sendable, Hashable {
                     ("reason", .string(call.reason)),
                 ]))
             })),
-        ]))
+        ])
+        if !replyToolResults.isEmpty { object["replyToolResults"] = .array(replyToolResults.map(\.json)) }
+        if tracksContinuation { object["continuation"] = continuation?.json ?? .null }
+        return .object(object)
+    }
+}
+
+/// A reply the gateway relayed that the provider keeps and a later request may continue: the trust of the
+/// context its calls were judged in, and the names of its calls (a later `function_call_output` may answer one).
+public struct RelayedResponse: Sendable, Hashable {
+    public var id: String
+    public var agentId: UUID
+    public var trusted: Bool
+    /// Tool name by call id.
+    public var callNames: [String: String]
+    public var createdAt: Date
+
+    public init(id: String, agentId: UUID, trusted: Bool, callNames: [String: String], createdAt: Date) {
+        self.id = id
+        self.agentId = agentId
+        self.trusted = trusted
+        self.callNames = callNames
+        self.createdAt = createdAt
+    }
+
+    /// The call names as stored JSON.
+    public var callNamesJSON: String {
+        JSONWriter.string(.object(JSONObject(callNames.keys.sorted().map { ($0, .string(callNames[$0]!)) })))
+    }
+
+    /// Reads stored call names.
+    public static func callNames(fromJSON text: String) -> [String: String] {
+        guard case .object(let object)? = try? JSONParser.parse(text) else { return [:] }
+        var names: [String: String] = [:]
+        for member in object.members { if let name = member.value.stringValue { names[member.key] = name } }
+        return names
     }
 }

@@ -1,15 +1,20 @@
-/// The verdicts on every tool result of a conversation and the taint they leave (contract §3, step 3).
+/// The verdicts on every tool result of a conversation and the taint they leave.
 public struct ContextJudgement: Sendable {
     public var results: [NeutralToolResult]
     public var judgements: [TrustJudgement]
+    /// What the gateway knows of the provider-side state the request continues, if it continues any.
+    public var continuation: ContinuationVerdict?
 
-    /// Trusted iff every tool result is trusted (no results: trusted).
-    public var contextIsTrusted: Bool { judgements.allSatisfy { $0.verdict == .trusted } }
+    /// Trusted iff every tool result is trusted (no results: trusted) and any continued state is trusted.
+    public var contextIsTrusted: Bool {
+        judgements.allSatisfy { $0.verdict == .trusted } && (continuation?.trusted ?? true)
+    }
 
     /// Judges each result against the agent's snapshot.
-    public init(results: [NeutralToolResult], snapshot: PolicySnapshot) {
+    public init(results: [NeutralToolResult], snapshot: PolicySnapshot, continuation: ContinuationVerdict? = nil) {
         self.results = results
         self.judgements = results.map { TrustEvaluator.judge($0, snapshot: snapshot) }
+        self.continuation = continuation
     }
 
     /// The evaluation record's tool-result entries; `dualLlm` marks results a Dual LLM summary replaced.
@@ -24,14 +29,21 @@ public struct ContextJudgement: Sendable {
 }
 
 extension InteractionEvaluation {
-    /// The record of one request: its context's verdicts and the decisions on the calls the model returned.
-    public init(context: ContextJudgement, dualLlm: Set<Int> = [], calls: [NeutralToolCall] = [], decisions: [InvocationDecision] = []) {
+    /// The record of one request: its context's verdicts, those of content the provider's tools produced in the
+    /// reply, and the decisions on the calls the model returned.
+    public init(
+        context: ContextJudgement, dualLlm: Set<Int> = [], calls: [NeutralToolCall] = [], decisions: [InvocationDecision] = [],
+        reply: ContextJudgement? = nil, tracksContinuation: Bool = false
+    ) {
         self.init(
             contextIsTrusted: context.contextIsTrusted,
             toolResults: context.verdicts(dualLlm: dualLlm),
             toolCalls: zip(calls, decisions).map { call, decision in
                 ToolCallVerdict(toolCallId: call.id, toolName: call.name, allowed: decision.allowed, reason: decision.reason)
-            }
+            },
+            replyToolResults: reply?.verdicts() ?? [],
+            tracksContinuation: tracksContinuation,
+            continuation: context.continuation
         )
     }
 }

@@ -3,8 +3,11 @@ public struct Refusal: Sendable, Hashable {
     public let toolName: String
     public let arguments: String
     public let reason: String
+    /// The refused call's id.
+    public let callId: String
 
     public init(call: NeutralToolCall, reason: String) {
+        self.callId = call.id
         self.toolName = call.name
         self.arguments = call.quotedArguments
         self.reason = reason
@@ -15,7 +18,8 @@ public struct Refusal: Sendable, Hashable {
         "\nI tried to invoke the \(toolName) tool with the following arguments: \(arguments).\n\nHowever, I was denied by a tool invocation policy:\n\n\(reason)"
     }
 
-    /// The tagged form the admin UI parses, followed by `content`.
+    /// The tagged form of earlier releases, followed by `content`; no longer sent to clients (frameworks raise on a
+    /// filled `refusal` field), kept for readers of old records.
     public var refusal: String {
         "\n<archestra-tool-name>\(toolName)</archestra-tool-name>\n<archestra-tool-arguments>\(arguments)</archestra-tool-arguments>\n<archestra-tool-reason>\(reason)</archestra-tool-reason>\n"
             + content

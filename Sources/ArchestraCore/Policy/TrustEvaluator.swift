@@ -5,11 +5,15 @@ public struct NeutralToolResult: Sendable, Hashable {
     public var toolName: String?
     /// The content: parsed JSON when it is JSON, else the raw string.
     public var value: JSONValue
+    /// Content a provider-side tool produced (a web search, a remote MCP call): the model has already read it, so it
+    /// can taint the context but can be neither redacted nor replaced by a summary.
+    public var hosted: Bool
 
-    public init(toolCallId: String, toolName: String?, value: JSONValue) {
+    public init(toolCallId: String, toolName: String?, value: JSONValue, hosted: Bool = false) {
         self.toolCallId = toolCallId
         self.toolName = toolName
         self.value = value
+        self.hosted = hosted
     }
 }
 

@@ -25,7 +25,7 @@ extension Endpoint {
     public var adapter: any EndpointAdapter {
         switch self {
         case .openAIChatCompletions: OpenAIChatAdapter()
-        case .openAIResponses: OpenAIChatAdapter()
+        case .openAIResponses: OpenAIResponsesAdapter()
         case .anthropicMessages: AnthropicMessagesAdapter()
         case .geminiGenerateContent: GeminiGenerateContentAdapter()
         }

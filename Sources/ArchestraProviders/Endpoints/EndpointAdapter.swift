@@ -58,9 +58,26 @@ public protocol EndpointAdapter: Sendable {
     func mockStream(for request: PipelineRequest, created: Int) -> [[UInt8]]
     /// Fresh state for following one streamed reply.
     func makeStream(for request: PipelineRequest) -> Stream
+    /// Content the provider's own tools produced in a whole reply, judged like tool results.
+    func hostedResults(inResponse response: JSONObject, request: PipelineRequest) -> [NeutralToolResult]
+    /// The provider-side state the request continues.
+    func continuation(of request: PipelineRequest) -> Continuation?
+    /// The id the provider gave a whole reply, remembered for continuations.
+    func responseId(of response: JSONObject) -> String?
+    /// Whether requests can continue provider-side state.
+    var tracksContinuation: Bool { get }
 }
 
 extension EndpointAdapter {
+    /// Content the provider's own tools produced in a whole reply, judged like tool results (none by default).
+    public func hostedResults(inResponse response: JSONObject, request: PipelineRequest) -> [NeutralToolResult] { [] }
+    /// The provider-side state the request continues (none by default).
+    public func continuation(of request: PipelineRequest) -> Continuation? { nil }
+    /// The id the provider gave a whole reply, remembered for continuations (none by default).
+    public func responseId(of response: JSONObject) -> String? { nil }
+    /// Whether requests can continue provider-side state, so the record always says whether one did.
+    public var tracksContinuation: Bool { false }
+
     /// The vendor behind the endpoint.
     public var provider: Provider { endpoint.provider }
     /// The interaction record's `type`.

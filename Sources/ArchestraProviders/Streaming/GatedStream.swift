@@ -67,6 +67,12 @@ public struct GatedStream<Transducer: StreamTransducer>: Sendable {
     /// The tokens the provider reported.
     public var usage: TokenUsage? { transducer.usage() }
 
+    /// Content the provider's own tools produced in the stream.
+    public var hostedResults: [NeutralToolResult] { transducer.hostedResults() }
+
+    /// The id the provider gave the reply.
+    public var responseId: String? { transducer.responseId }
+
     /// The reply the client received, reassembled: with the refusal in place of the held events when refused.
     public var clientView: JSONValue {
         if refused, let atHold { return atHold.assembled() }

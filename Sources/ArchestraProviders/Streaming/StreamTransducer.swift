@@ -23,4 +23,13 @@ public protocol StreamTransducer: Sendable {
     /// The events that end the stream in place of the held ones, folded into `self` (the state when the hold
     /// began). `upstream` is everything the provider sent: the held call's position, the usage, the last ids.
     mutating func refusalEvents(_ refusal: Refusal, upstream: Self) -> [UInt8]
+    /// Content the provider's own tools produced in the stream, judged like tool results.
+    func hostedResults() -> [NeutralToolResult]
+    /// The id the provider gave the streamed reply.
+    var responseId: String? { get }
+}
+
+extension StreamTransducer {
+    public func hostedResults() -> [NeutralToolResult] { [] }
+    public var responseId: String? { nil }
 }

@@ -32,7 +32,10 @@ struct DualLLMQuarantine: Sendable {
     func quarantine(
         _ results: [NeutralToolResult], judgements: [TrustJudgement], userRequest: String, caller: Caller, logger: Logger
     ) async -> [Int: String] {
-        let candidates = zip(results, judgements).enumerated().filter { $0.element.1.verdict == .untrusted }.map { ($0.offset, $0.element.0) }
+        // Output of the provider's own tools was already read by the model: there is nothing to replace.
+        let candidates = zip(results, judgements).enumerated()
+            .filter { $0.element.1.verdict == .untrusted && !$0.element.0.hosted }
+            .map { ($0.offset, $0.element.0) }
         guard !candidates.isEmpty else { return [:] }
         let config: DualLLMConfig
         do {

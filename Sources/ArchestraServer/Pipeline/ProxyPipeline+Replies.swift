@@ -40,16 +40,15 @@ extension ProxyPipeline {
     /// Judges a reply's tool calls and records the exchange; returns the original bytes when every call is allowed,
     /// else the refusal reply.
     func judgeReply(_ reply: JSONObject, original: [UInt8], status: Int, exchange: Exchange) async -> [UInt8] {
-        let judgingStarted = ContinuousClock.now
-        let calls = adapter.toolCalls(inResponse: reply)
-        let verdict = CallsVerdict(calls, contextIsTrusted: exchange.context.contextIsTrusted, snapshot: exchange.snapshot)
+        let judged = await judgeReply(
+            calls: adapter.toolCalls(inResponse: reply), hosted: adapter.hostedResults(inResponse: reply, request: exchange.request),
+            responseId: adapter.responseId(of: reply), exchange: exchange
+        )
         var body = original
-        if let refusal = verdict.refusal {
+        if let refusal = judged.verdict.refusal {
             body = JSONWriter.bytes(adapter.refusalResponse(replacing: reply, refusal: refusal))
-            services.metrics.blockedTool(provider: adapter.provider, agent: exchange.agent, toolName: refusal.toolName)
         }
-        services.metrics.policyEvaluation(duration: .now - judgingStarted)
-        await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), calls: calls, decisions: verdict.decisions)
+        await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), judged: judged)
         return body
     }
 

@@ -14,7 +14,7 @@ extension ProxyPipeline {
         let body = ResponseBody { writer in
             var status = status
             var stream = GatedStream(pipeline.adapter.makeStream(for: exchange.request))
-            var decisions: [InvocationDecision] = []
+            var judged: JudgedReply?
             do {
                 var iterator = upstream.makeAsyncIterator()
                 while true {
@@ -31,41 +31,26 @@ extension ProxyPipeline {
                 }
                 let (trailing, heldCalls) = stream.end()
                 if !trailing.isEmpty { try await writer.write(ByteBuffer(bytes: trailing)) }
-                if let heldCalls {
-                    let verdict = pipeline.judgeHeld(heldCalls, exchange: exchange)
-                    decisions = verdict.decisions
-                    let closing = stream.conclude(refusing: verdict.refusal)
-                    if !closing.isEmpty { try await writer.write(ByteBuffer(bytes: closing)) }
-                }
+                judged = await pipeline.judgeReply(
+                    calls: heldCalls ?? [], hosted: stream.hostedResults, responseId: stream.responseId, exchange: exchange
+                )
+                let closing = stream.conclude(refusing: judged?.verdict.refusal)
+                if !closing.isEmpty { try await writer.write(ByteBuffer(bytes: closing)) }
                 try await writer.finish(nil)
             } catch {
                 // The client left or the provider broke off: the record keeps what the client had been sent.
-                await pipeline.finishStream(stream, decisions: decisions, status: status.code, exchange: exchange, callStarted: callStarted)
+                await pipeline.finishStream(stream, judged: judged, status: status.code, exchange: exchange, callStarted: callStarted)
                 throw error
             }
-            await pipeline.finishStream(stream, decisions: decisions, status: status.code, exchange: exchange, callStarted: callStarted)
+            await pipeline.finishStream(stream, judged: judged, status: status.code, exchange: exchange, callStarted: callStarted)
         }
         return Response(status: status, headers: headers, body: body)
     }
 
-    /// The decision on the calls held at the end of a stream.
-    private func judgeHeld(_ calls: [NeutralToolCall], exchange: Exchange) -> CallsVerdict {
-        let judgingStarted = ContinuousClock.now
-        defer { services.metrics.policyEvaluation(duration: .now - judgingStarted) }
-        let verdict = CallsVerdict(calls, contextIsTrusted: exchange.context.contextIsTrusted, snapshot: exchange.snapshot)
-        if let refusal = verdict.refusal {
-            services.metrics.blockedTool(provider: adapter.provider, agent: exchange.agent, toolName: refusal.toolName)
-        }
-        return verdict
-    }
-
     private func finishStream<T>(
-        _ stream: GatedStream<T>, decisions: [InvocationDecision], status: Int, exchange: Exchange, callStarted: ContinuousClock.Instant
+        _ stream: GatedStream<T>, judged: JudgedReply?, status: Int, exchange: Exchange, callStarted: ContinuousClock.Instant
     ) async {
         services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: stream.usage)
-        await record(
-            exchange, status: status, responseJSON: JSONWriter.string(stream.clientView),
-            calls: decisions.isEmpty ? [] : stream.toolCalls, decisions: decisions
-        )
+        await record(exchange, status: status, responseJSON: JSONWriter.string(stream.clientView), judged: judged)
     }
 }

@@ -3,6 +3,7 @@ import ArchestraProviders
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The request pipeline, the same for every endpoint: validate, resolve the agent, record tools, judge tool
@@ -65,6 +66,7 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         /// Tool results a Dual LLM summary (or its failure note) replaced, by index.
         let dualLlm: [Int: String]
         let timing: ExchangeTiming
+        let logger: Logger
 
         var callLabels: LLMCallLabels { LLMCallLabels(provider: draft.provider, model: request.model, agent: agent) }
     }
@@ -81,8 +83,16 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         let agent = try await resolveAgent(route.agentSegment, request: request)
         await services.tools.register(pipelineRequest.toolDeclarations, agentId: agent.id, logger: context.logger)
         let snapshot = try await services.policies.snapshot(for: agent.id)
+        let continued = await adapter.continuation(of: pipelineRequest).asyncMap {
+            await services.continuations.lookUp($0, agentId: agent.id, logger: context.logger)
+        }
         let judgingStarted = ContinuousClock.now
-        let judgement = try await HeavyWork.run(size: size) { ContextJudgement(results: accepted.toolResults, snapshot: snapshot) }
+        let judgement = try await HeavyWork.run(size: size) {
+            ContextJudgement(
+                results: accepted.toolResults.naming(from: continued?.callNames ?? [:]), snapshot: snapshot,
+                continuation: continued?.verdict
+            )
+        }
         services.metrics.policyEvaluation(duration: .now - judgingStarted)
         services.metrics.toolResultsEvaluated(provider: adapter.provider, agent: agent, judgement: judgement)
         let queryKey = request.uri.queryParameters["key"].map(String.init)
@@ -104,7 +114,7 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
                 id: services.ids.makeUUID(), agentId: agent.id, provider: adapter.provider, type: adapter.interactionType,
                 requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing
             ),
-            snapshot: snapshot, context: judgement, dualLlm: dualLlm, timing: timing
+            snapshot: snapshot, context: judgement, dualLlm: dualLlm, timing: timing, logger: context.logger
         )
         let upstreamRequest = UpstreamRequest(
             method: .post,
@@ -128,7 +138,8 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
     /// quarantined ones replaced by their summaries.
     private static func upstreamBody(original: ByteBuffer, exchange: Exchange, adapter: Adapter) -> ByteBuffer {
         var replacements = exchange.dualLlm
-        for (index, judgement) in exchange.context.judgements.enumerated() where judgement.verdict == .blocked {
+        for (index, judgement) in exchange.context.judgements.enumerated()
+        where judgement.verdict == .blocked && !exchange.context.results[index].hosted {
             replacements[index] = TrustEvaluator.redactionText(reason: judgement.reason)
         }
         guard !replacements.isEmpty else { return original }
@@ -158,14 +169,15 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
     }
 
     /// Queues the interaction record and counts the gateway's overhead.
-    func record(_ exchange: Exchange, status: Int, responseJSON: String, calls: [NeutralToolCall] = [], decisions: [InvocationDecision] = []) async {
+    func record(_ exchange: Exchange, status: Int, responseJSON: String, judged: JudgedReply? = nil) async {
         services.metrics.gatewayOverhead(provider: adapter.provider, duration: exchange.timing.overhead)
         await exchange.draft.finish(
             status: status, responseJSON: responseJSON,
             evaluation: InteractionEvaluation(
-                context: exchange.context, dualLlm: Set(exchange.dualLlm.keys), calls: calls, decisions: decisions
+                context: exchange.context, dualLlm: Set(exchange.dualLlm.keys), calls: judged?.calls ?? [],
+                decisions: judged?.verdict.decisions ?? [], reply: judged?.hosted, tracksContinuation: adapter.tracksContinuation
             ),
-            into: services.log
+            relayed: judged?.relayed, into: services.log
         )
     }
 }

@@ -17,6 +17,7 @@ struct ProxyServices: Sendable {
     let tools: ToolCatalog
     let policies: PolicyDirectory
     let dualLLM: DualLLMSettings
+    let continuations: ContinuationDirectory
     let log: InteractionLogWriter
     let metrics: GatewayMetrics
     let clock: any WallClock
@@ -63,13 +64,15 @@ struct InteractionDraft: Sendable {
     let timing: ExchangeTiming
 
     /// Queues the finished record for the batched writer.
-    func finish(status: Int, responseJSON: String, evaluation: InteractionEvaluation, into log: InteractionLogWriter) async {
+    func finish(
+        status: Int, responseJSON: String, evaluation: InteractionEvaluation, relayed: RelayedResponse?, into log: InteractionLogWriter
+    ) async {
         let milliseconds = Double(timing.elapsed.nanoseconds) / 1e6
         await log.record(
             Interaction(
                 id: id, agentId: agentId, type: type, requestJSON: requestJSON, responseJSON: responseJSON, model: model,
                 statusCode: status, durationMs: milliseconds, evaluationJSON: JSONWriter.string(evaluation.json),
-                createdAt: arrivedAt
+                createdAt: arrivedAt, relayedResponse: relayed
             )
         )
     }

@@ -3,6 +3,7 @@ import ArchestraProviders
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Non-pipeline requests under `/v1/{provider}/` go to the provider as is, and their reply comes back as is.
@@ -30,6 +31,9 @@ struct PassThroughRoutes {
         } catch let failure as UpstreamFailure {
             throw failure.gatewayError
         }
+        if provider == .openai, request.method == .post, path == "/conversations", (200..<300).contains(response.status.code) {
+            return try await conversationCreated(response, requestBody: body, logger: context.logger)
+        }
         let upstreamBody = response.body
         return Response(
             status: response.status, headers: UpstreamHeaders.forClient(from: response.headerFields),
@@ -38,5 +42,18 @@ struct PassThroughRoutes {
                 try await writer.finish(nil)
             }
         )
+    }
+
+    /// A conversation created through the gateway starts trusted when its initial items held no tool output; the
+    /// gateway remembers it before the client can use it.
+    private func conversationCreated(_ response: UpstreamResponse, requestBody: ByteBuffer, logger: Logger) async throws -> Response {
+        let bytes = try await response.body.collect(upTo: services.config.maxUpstreamBodyBytes)
+        if let id = (try? JSONParser.parse(bytes.readableBytesView))?["id"]?.stringValue {
+            let request = (try? JSONParser.parse(requestBody.readableBytesView)) ?? .null
+            await services.continuations.recordConversation(
+                id, trusted: OpenAIResponsesAdapter.conversationStartsTrusted(request), logger: logger
+            )
+        }
+        return Response(status: response.status, headers: UpstreamHeaders.forClient(from: response.headerFields), body: .init(byteBuffer: bytes))
     }
 }

@@ -32,11 +32,13 @@ struct ProviderRoutes {
 /// One pipeline per endpoint, built once.
 struct EndpointPipelines: Sendable {
     let chatCompletions: ProxyPipeline<OpenAIChatAdapter>
+    let responses: ProxyPipeline<OpenAIResponsesAdapter>
     let messages: ProxyPipeline<AnthropicMessagesAdapter>
     let generateContent: ProxyPipeline<GeminiGenerateContentAdapter>
 
     init(services: ProxyServices) {
         chatCompletions = ProxyPipeline(services: services, adapter: OpenAIChatAdapter())
+        responses = ProxyPipeline(services: services, adapter: OpenAIResponsesAdapter())
         messages = ProxyPipeline(services: services, adapter: AnthropicMessagesAdapter())
         generateContent = ProxyPipeline(services: services, adapter: GeminiGenerateContentAdapter())
     }
@@ -44,7 +46,7 @@ struct EndpointPipelines: Sendable {
     func handle(_ request: Request, context: AppRequestContext, route: PipelineRoute) async throws -> Response {
         switch route.endpoint {
         case .openAIChatCompletions: try await chatCompletions.handle(request, context: context, route: route)
-        case .openAIResponses: throw GatewayError.notFound("POST \(request.uri.path) is not judged by the gateway and is not forwarded")
+        case .openAIResponses: try await responses.handle(request, context: context, route: route)
         case .anthropicMessages: try await messages.handle(request, context: context, route: route)
         case .geminiGenerateContent: try await generateContent.handle(request, context: context, route: route)
         }
