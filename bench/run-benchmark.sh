@@ -22,7 +22,8 @@ Options:
   --requests N              requests per measured ab run (default: 5000)
   --concurrency "C1 C2"     concurrency levels of the plain runs (default: "10 500");
                             keep-alive (ab -k) runs are always at c=10
-  --scenarios "S1 S2"       any of simple_chat chat_with_tools tainted_context (default: all)
+  --scenarios "S1 S2"       any of simple_chat chat_with_tools tainted_context responses_with_tools
+                            (default: all)
   --warmup N                unmeasured requests per scenario before its runs (default: 300)
   --log-level LEVEL         gateway LOG_LEVEL (default: warning, so logging to a pipe does
                             not become the thing measured)
@@ -37,7 +38,7 @@ EOF
 STORE=postgres
 REQUESTS=5000
 CONCURRENCY="10 500"
-SCENARIOS="simple_chat chat_with_tools tainted_context"
+SCENARIOS="simple_chat chat_with_tools tainted_context responses_with_tools"
 WARMUP=300
 LOG_LEVEL_OPT=warning
 SKIP_BUILD=
@@ -93,7 +94,7 @@ payload_for() {
     echo "$BENCH_DIR/payloads/${1//_/-}.json"
 }
 for s in "${SCENARIO_LIST[@]}"; do
-    case $s in simple_chat | chat_with_tools | tainted_context) ;; *) echo "error: unknown scenario '$s'" >&2; exit 2 ;; esac
+    case $s in simple_chat | chat_with_tools | tainted_context | responses_with_tools) ;; *) echo "error: unknown scenario '$s'" >&2; exit 2 ;; esac
     [[ -f $(payload_for "$s") ]] || { echo "error: missing payload $(payload_for "$s")" >&2; exit 2; }
 done
 # The reference is measured with this payload only: its cost barely depends on the body.

@@ -90,11 +90,11 @@ struct ProviderScenarioTests {
             upstream.enqueue(.json(provider.reply))
             let first = try await live.send(.post, provider.path(stream: false), headers: headers(provider), body: provider.requestBody(stream: false))
             #expect(first.status == .ok)
-            #expect(sameJSON(try first.json(), provider.refusedReply(reason: untrustedReason)), "discovery reply: \(first.bodyText)")
+            #expect(sameJSON(ResponsesScenarioStream.normalizingIds(try first.json()), provider.refusedReply(reason: untrustedReason)), "discovery reply: \(first.bodyText)")
             earlierRequests = 1
             try await createPolicies(scenario.setup, live: live)
         }
-        let blockedBefore = try await live.scenarioBlockedToolCount(provider: provider.rawValue, tool: "send_email")
+        let blockedBefore = try await live.scenarioBlockedToolCount(provider: provider.metricsProvider, tool: "send_email")
         let body = provider.requestBody(stream: scenario.stream)
 
         let clientResponse: JSONValue?
@@ -107,7 +107,7 @@ struct ProviderScenarioTests {
             #expect(response.status == .ok)
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
             if let reason = scenario.refusalReason {
-                #expect(sameJSON(try response.json(), provider.refusedReply(reason: reason)), "got \(response.bodyText)")
+                #expect(sameJSON(ResponsesScenarioStream.normalizingIds(try response.json()), provider.refusedReply(reason: reason)), "got \(response.bodyText)")
                 #expect(provider.text(of: try response.json()) == ScenarioProvider.content(reason: reason))
                 #expect(provider.toolCalls(of: try response.json()).isEmpty)
             } else {
@@ -119,7 +119,7 @@ struct ProviderScenarioTests {
 
         try checkUpstreamRequest(provider, scenario, body: body, upstream: upstream, count: earlierRequests + 1)
         try await checkRecord(provider, scenario, body: body, clientResponse: clientResponse, live: live, count: earlierRequests + 1)
-        let blockedAfter = try await live.scenarioBlockedToolCount(provider: provider.rawValue, tool: "send_email")
+        let blockedAfter = try await live.scenarioBlockedToolCount(provider: provider.metricsProvider, tool: "send_email")
         #expect(blockedAfter == blockedBefore + (scenario.allowed ? 0 : 1), "llm_blocked_tool_total \(blockedBefore) → \(blockedAfter)")
     }
 

@@ -24,6 +24,7 @@ run_ab() {
     local port=${GATEWAY_PORT:-} pid=${GATEWAY_PID:-} logfile=$RUN_DIR/gateway.log
     if [[ $target == reference ]]; then port=$REFERENCE_PORT pid=$REFERENCE_PID logfile=$RUN_DIR/reference.log; fi
     local url=http://127.0.0.1:$port/v1/openai/chat/completions
+    [[ $scenario == responses_* ]] && url=http://127.0.0.1:$port/v1/openai/responses
     local args=(-q -n "$n" -c "$conc" -s "$AB_TIMEOUT" -T application/json -p "$payload") ka_flag=
     if [[ $ka == 1 ]]; then
         args+=(-k)

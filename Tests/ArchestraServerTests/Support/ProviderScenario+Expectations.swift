@@ -22,6 +22,8 @@ extension ScenarioProvider {
                 "index": 0, "finish_reason": "stop", "logprobs": nil,
                 "message": ["role": "assistant", "content": content, "refusal": nil],
             ]]
+        case .openaiResponses:
+            object["output"] = [ResponsesScenarioStream.refusalMessage(content)]
         case .anthropic:
             object["content"] = [["type": "text", "text": content]]
             object["stop_reason"] = "end_turn"
@@ -41,6 +43,8 @@ extension ScenarioProvider {
                 (nil, #"{"id":"chatcmpl-exfil2","object":"chat.completion.chunk","created":1760000301,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":\#(content)},"finish_reason":"stop","logprobs":null}]}"#),
                 (nil, "[DONE]"),
             ]
+        case .openaiResponses:
+            return ResponsesScenarioStream.refusalEvents(content: Self.content(reason: reason))
         case .anthropic:
             return [
                 ("content_block_start", #"{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"#),
@@ -63,6 +67,9 @@ extension ScenarioProvider {
         switch self {
         case .openai:
             return response?["choices"]?.arrayValue?.first?["message"]?["content"]?.stringValue
+        case .openaiResponses:
+            let messages = (response?["output"]?.arrayValue ?? []).filter { $0["type"] == "message" }
+            return messages.flatMap { $0["content"]?.arrayValue ?? [] }.compactMap { $0["text"]?.stringValue }.joined()
         case .anthropic:
             let blocks = response?["content"]?.arrayValue ?? []
             return blocks.filter { $0["type"] == "text" }.compactMap { $0["text"]?.stringValue }.joined()
@@ -80,6 +87,9 @@ extension ScenarioProvider {
             return calls.map { call in
                 (call["function"]?["name"]?.stringValue ?? "", call["function"]?["arguments"]?.stringValue.flatMap { try? JSONParser.parse($0) } ?? .null)
             }
+        case .openaiResponses:
+            let calls = (response?["output"]?.arrayValue ?? []).filter { $0["type"] == "function_call" }
+            return calls.map { ($0["name"]?.stringValue ?? "", $0["arguments"]?.stringValue.flatMap { try? JSONParser.parse($0) } ?? .null) }
         case .anthropic:
             let blocks = response?["content"]?.arrayValue ?? []
             return blocks.filter { $0["type"] == "tool_use" }.map { ($0["name"]?.stringValue ?? "", $0["input"] ?? .null) }
@@ -104,10 +114,11 @@ func scenarioSSEEvents(_ bytes: [UInt8]) -> [(event: String?, data: String)] {
     }
 }
 
-/// True when two SSE data payloads are the same JSON (member order aside), or the same text when not JSON.
+/// True when two SSE data payloads are the same JSON (member order aside, refusal message ids aside), or the same
+/// text when not JSON.
 func scenarioSameEventData(_ lhs: String, _ rhs: String) -> Bool {
     guard let left = try? JSONParser.parse(lhs), let right = try? JSONParser.parse(rhs) else { return lhs == rhs }
-    return sameJSON(left, right)
+    return sameJSON(ResponsesScenarioStream.normalizingIds(left), ResponsesScenarioStream.normalizingIds(right))
 }
 
 extension LiveGateway {
@@ -149,7 +160,7 @@ extension ScenarioProvider {
     func redactedRequestBody(stream: Bool, text: String) -> JSONValue {
         let original = requestBody(stream: stream)
         switch self {
-        case .openai, .anthropic:
+        case .openai, .openaiResponses, .anthropic:
             return json(original.replacingOccurrences(of: Self.quoted(Self.emailsText), with: Self.quoted(text)))
         case .gemini:
             return json(original.replacingOccurrences(of: #""response":\#(Self.emailsText)"#, with: #""response":{"output":\#(Self.quoted(text))}"#))

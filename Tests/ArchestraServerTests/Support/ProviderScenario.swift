@@ -7,7 +7,7 @@ import Testing
 /// `get_emails` result holding one company e-mail and one e-mail with an injected instruction; the model then calls
 /// `send_email` to attacker@evil.example (contract §3).
 enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case openai, anthropic, gemini
+    case openai, openaiResponses, anthropic, gemini
 
     var testDescription: String { rawValue }
 
@@ -30,7 +30,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     /// The gateway setting that points this provider at the fake, and the version path the fake sees.
     var baseURLVariable: String {
         switch self {
-        case .openai: "ARCHESTRA_OPENAI_BASE_URL"
+        case .openai, .openaiResponses: "ARCHESTRA_OPENAI_BASE_URL"
         case .anthropic: "ARCHESTRA_ANTHROPIC_BASE_URL"
         case .gemini: "ARCHESTRA_GEMINI_BASE_URL"
         }
@@ -38,15 +38,18 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
 
     var baseURLSuffix: String {
         switch self {
-        case .openai: "/v1"
+        case .openai, .openaiResponses: "/v1"
         case .anthropic: "/v1"
         case .gemini: "/v1beta"
         }
     }
 
+    /// The `provider` label of its metrics.
+    var metricsProvider: String { self == .openaiResponses ? "openai" : rawValue }
+
     var model: String {
         switch self {
-        case .openai: "gpt-4o"
+        case .openai, .openaiResponses: "gpt-4o"
         case .anthropic: "claude-sonnet-4-5-20250929"
         case .gemini: "gemini-2.5-flash"
         }
@@ -56,6 +59,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     func path(stream: Bool) -> String {
         switch self {
         case .openai: "/v1/openai/chat/completions"
+        case .openaiResponses: "/v1/openai/responses"
         case .anthropic: "/v1/anthropic/v1/messages"
         case .gemini: stream ? "/v1/gemini/v1beta/models/\(model):streamGenerateContent?alt=sse" : "/v1/gemini/v1beta/models/\(model):generateContent"
         }
@@ -65,6 +69,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     func upstreamPath(stream: Bool) -> String {
         switch self {
         case .openai: "/v1/chat/completions"
+        case .openaiResponses: "/v1/responses"
         case .anthropic: "/v1/messages"
         case .gemini: stream ? "/v1beta/models/\(model):streamGenerateContent?alt=sse" : "/v1beta/models/\(model):generateContent"
         }
@@ -73,7 +78,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     /// The client's key header.
     var keyHeaders: HTTPFields {
         switch self {
-        case .openai: [.authorization: "Bearer sk-client-openai"]
+        case .openai, .openaiResponses: [.authorization: "Bearer sk-client-openai"]
         case .anthropic: [HTTPField.Name("x-api-key")!: "sk-ant-client", HTTPField.Name("anthropic-version")!: "2023-06-01"]
         case .gemini: [HTTPField.Name("x-goog-api-key")!: "AIza-client-gemini"]
         }
@@ -82,6 +87,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     var interactionType: String {
         switch self {
         case .openai: "openai:chatCompletions"
+        case .openaiResponses: "openai:responses"
         case .anthropic: "anthropic:messages"
         case .gemini: "gemini:generateContent"
         }
@@ -90,7 +96,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     /// The id the evaluation lists for the `get_emails` result (Gemini: synthetic, checked separately).
     var toolResultId: String? {
         switch self {
-        case .openai: "call_read_1"
+        case .openai, .openaiResponses: "call_read_1"
         case .anthropic: "toolu_read_1"
         case .gemini: nil
         }
@@ -99,7 +105,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     /// The id of the returned `send_email` call (Gemini's calls carry none).
     var toolCallId: String? {
         switch self {
-        case .openai: "call_send_1"
+        case .openai, .openaiResponses: "call_send_1"
         case .anthropic: "toolu_send_1"
         case .gemini: nil
         }
@@ -134,6 +140,17 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
                  {"role":"tool","tool_call_id":"call_read_1","content":\#(Self.quoted(Self.emailsText))}],
                  "tools":[\#(tools)],"temperature":0.7}
                 """#
+        case .openaiResponses:
+            let tools = Self.toolSchemas.map {
+                #"{"type":"function","name":"\#($0.name)","description":"\#($0.description)","parameters":\#($0.schema)}"#
+            }.joined(separator: ",")
+            return #"""
+                {"model":"gpt-4o",\#(streamMember)"instructions":\#(Self.quoted(Self.systemPrompt)),"input":[
+                 {"role":"user","content":\#(Self.quoted(Self.userText))},
+                 {"type":"function_call","call_id":"call_read_1","name":"get_emails","arguments":"{\"folder\": \"inbox\", \"unread\": true}"},
+                 {"type":"function_call_output","call_id":"call_read_1","output":\#(Self.quoted(Self.emailsText))}],
+                 "tools":[\#(tools)],"temperature":0.7,"store":true}
+                """#
         case .anthropic:
             let tools = Self.toolSchemas.map { #"{"name":"\#($0.name)","description":"\#($0.description)","input_schema":\#($0.schema)}"# }
                 .joined(separator: ",")
@@ -161,6 +178,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     func toolResultContent(in body: JSONValue) -> JSONValue? {
         switch self {
         case .openai: body["messages"]?.arrayValue?[3]["content"]
+        case .openaiResponses: body["input"]?.arrayValue?[2]["output"]
         case .anthropic: body["messages"]?.arrayValue?[2]["content"]?.arrayValue?.first?["content"]
         case .gemini: body["contents"]?.arrayValue?[2]["parts"]?.arrayValue?.first?["functionResponse"]?["response"]
         }
@@ -169,7 +187,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     /// How a redacted result looks upstream (§3.2).
     func redacted(_ text: String) -> JSONValue {
         switch self {
-        case .openai, .anthropic: .string(text)
+        case .openai, .openaiResponses, .anthropic: .string(text)
         case .gemini: ["output": .string(text)]
         }
     }
@@ -181,6 +199,8 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
         switch self {
         case .openai:
             return #"{"id":"chatcmpl-exfil1","object":"chat.completion","created":1760000300,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":\#(Self.quoted(Self.replyText)),"refusal":null,"tool_calls":[{"id":"call_send_1","type":"function","function":{"name":"send_email","arguments":\#(Self.quoted(Self.sendArgumentPieces.joined()))}}],"annotations":[]},"logprobs":null,"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":310,"completion_tokens":42,"total_tokens":352},"service_tier":"default","system_fingerprint":"fp_exfil"}"#
+        case .openaiResponses:
+            return #"{"id":"resp_exfil1","object":"response","created_at":1760000300,"status":"completed","model":"gpt-4o-2024-08-06","output":[{"type":"message","id":"msg_exfil1","status":"completed","role":"assistant","content":[{"type":"output_text","text":\#(Self.quoted(Self.replyText)),"annotations":[]}]},{"type":"function_call","id":"fc_send_1","call_id":"call_send_1","name":"send_email","arguments":\#(Self.quoted(Self.sendArgumentPieces.joined())),"status":"completed"}],"usage":{"input_tokens":310,"output_tokens":42,"total_tokens":352},"x_vendor":{"k":1}}"#
         case .anthropic:
             return #"{"id":"msg_01Exfil1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":\#(Self.quoted(Self.replyText))},{"type":"tool_use","id":"toolu_send_1","name":"send_email","input":\#(Self.sendArgumentPieces.joined())}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":310,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":42,"service_tier":"standard"}}"#
         case .gemini:
@@ -192,7 +212,7 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
     func frame(_ data: String, event: String? = nil) -> String {
         switch self {
         case .openai: "data: \(data)\n\n"
-        case .anthropic: "event: \(event ?? "")\ndata: \(data)\n\n"
+        case .openaiResponses, .anthropic: "event: \(event ?? "")\ndata: \(data)\n\n"
         case .gemini: "data: \(data)\r\n\r\n"
         }
     }
@@ -217,6 +237,8 @@ enum ScenarioProvider: String, CaseIterable, Sendable, CustomTestStringConvertib
                     frame("[DONE]"),
                 ]
             )
+        case .openaiResponses:
+            return ResponsesScenarioStream.events(pieces: pieces, frame: { frame($0, event: $1) })
         case .anthropic:
             return (
                 [
