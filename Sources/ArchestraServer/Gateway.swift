@@ -58,7 +58,7 @@ public func buildGateway(
         continuations: ContinuationDirectory(store: store, clock: clock),
         log: log, metrics: metrics, clock: clock, ids: ids
     )
-    let router = buildRouter(services: services, store: store)
+    let router = buildRouter(services: services)
     let listeners: [any Service] = (store as? any ChangeFeed).map { [ChangeListener(feed: $0, services: services)] } ?? []
     var application = Application(
         router: router,
@@ -76,7 +76,7 @@ public func buildGateway(
     return Gateway(application: application, store: store, log: log)
 }
 
-func buildRouter(services: ProxyServices, store: any Store) -> Router<AppRequestContext> {
+func buildRouter(services: ProxyServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
@@ -85,11 +85,13 @@ func buildRouter(services: ProxyServices, store: any Store) -> Router<AppRequest
     ProviderRoutes(services: services).register(on: router)
     let api = router.group("api")
     if let token = services.config.adminToken { api.add(middleware: AdminAuthMiddleware(token: token)) }
-    AgentRoutes(store: store, services: services).register(on: api)
-    ToolRoutes(store: store, services: services).register(on: api)
-    InteractionRoutes(store: store).register(on: api)
-    TrustedDataPolicyRoutes(store: store, services: services).register(on: api)
-    ToolInvocationPolicyRoutes(store: store, services: services).register(on: api)
-    DualLLMRoutes(store: store, services: services).register(on: api)
+    let admin = AdminServices(proxy: services)
+    let limit = services.config.maxBodyBytes
+    AgentRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    ToolRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    InteractionRoutes(admin: admin).register(on: api)
+    TrustedDataPolicyRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    ToolInvocationPolicyRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    DualLLMRoutes(admin: admin, bodyLimit: limit).register(on: api)
     return router
 }

@@ -72,6 +72,13 @@ extension AdminBody {
         }
     }
 
+    /// An object field; nil when absent or null.
+    func object(_ field: String) throws -> JSONValue? {
+        guard let value = object[field], !value.isNull else { return nil }
+        guard case .object = value else { throw GatewayError.badRequest("Field '\(field)' must be an object") }
+        return value
+    }
+
     /// A uuid field.
     func uuid(_ field: String, required: Bool) throws -> UUID? {
         guard let text = try string(field, required: required) else { return nil }

@@ -21,6 +21,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error
         case let error as ProviderRequestError:
             return .badRequest(error.message)
+        case let error as AdminError:
+            return error.gatewayError
+        case let error as StoreError:
+            if case .corrupt = error { logger.error("unreadable row", metadata: ["error": "\(error)"]) }
+            return error.gatewayError
         case let error as HTTPError:
             return translate(error)
         default:

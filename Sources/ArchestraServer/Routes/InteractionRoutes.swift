@@ -4,20 +4,16 @@ import Hummingbird
 
 /// `/api/interactions`: the recorded pipeline requests, paginated.
 struct InteractionRoutes {
-    let store: any Store
+    let admin: AdminServices
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("interactions") { request, _ -> Response in
             let query = try Self.query(from: request.uri.queryParameters)
-            let page = try await store.listInteractions(query)
+            let page = try await admin.interactions.list(query)
             return .json(bytes: Self.pageJSON(page, query: query))
         }
         group.get("interactions/:id") { _, context -> Response in
-            let id = try AdminID.parse(context.parameters.get("id"))
-            guard let interaction = try await store.interaction(id: id) else {
-                throw GatewayError.notFound("Interaction with ID \(id.lowercasedString) not found")
-            }
-            return .json(bytes: AdminJSON.interaction(interaction))
+            .json(bytes: AdminJSON.interaction(try await admin.interactions.get(try AdminID.parse(context.parameters.get("id")))))
         }
     }
 
