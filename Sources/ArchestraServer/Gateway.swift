@@ -41,6 +41,7 @@ public func buildGateway(
     let log = InteractionLogWriter(store: store, configuration: logWriterConfiguration, logger: logger, observer: metrics)
     let clock = dependencies.clock
     let ids = dependencies.ids
+    let keys = KeyDirectory(store: store, clock: clock, logger: logger)
     let pipelineTransport = dependencies.pipelineTransport
         ?? (config.mockMode ? CannedTransport.benchmarkMock(clock: clock) : transport)
     let services = ProxyServices(
@@ -56,6 +57,7 @@ public func buildGateway(
         policies: PolicyDirectory(store: store),
         dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids),
         continuations: ContinuationDirectory(store: store, clock: clock),
+        keys: keys,
         log: log, metrics: metrics, clock: clock, ids: ids
     )
     let router = buildRouter(services: services)
@@ -64,7 +66,7 @@ public func buildGateway(
         router: router,
         server: .gatewayHTTP1(),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, backlog: 4096),
-        services: opened.services + [transport, log] + listeners,
+        services: opened.services + [transport, log, keys] + listeners,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger
     )
@@ -93,5 +95,6 @@ func buildRouter(services: ProxyServices) -> Router<AppRequestContext> {
     TrustedDataPolicyRoutes(admin: admin, bodyLimit: limit).register(on: api)
     ToolInvocationPolicyRoutes(admin: admin, bodyLimit: limit).register(on: api)
     DualLLMRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    KeyRoutes(admin: admin, bodyLimit: limit).register(on: api)
     return router
 }

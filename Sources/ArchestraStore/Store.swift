@@ -36,13 +36,20 @@ public struct InteractionQuery: Sendable, Hashable {
     public enum SortKey: String, Sendable, CaseIterable { case createdAt, agentId, model }
 
     public var agentId: UUID?
+    public var userId: String?
+    public var sessionId: String?
     public var limit: Int
     public var offset: Int
     public var sortBy: SortKey
     public var ascending: Bool
 
-    public init(agentId: UUID? = nil, limit: Int = 20, offset: Int = 0, sortBy: SortKey = .createdAt, ascending: Bool = false) {
+    public init(
+        agentId: UUID? = nil, userId: String? = nil, sessionId: String? = nil, limit: Int = 20, offset: Int = 0,
+        sortBy: SortKey = .createdAt, ascending: Bool = false
+    ) {
         self.agentId = agentId
+        self.userId = userId
+        self.sessionId = sessionId
         self.limit = limit
         self.offset = offset
         self.sortBy = sortBy
@@ -62,7 +69,7 @@ public struct InteractionPage: Sendable {
 }
 
 /// The persistence the platform needs; one implementation per database engine, one conformance suite for all.
-public protocol Store: PolicyStore, DualLLMStore, ContinuationStore {
+public protocol Store: PolicyStore, DualLLMStore, ContinuationStore, VirtualKeyStore {
     /// Creates or upgrades the schema; safe to run at every start and from several instances.
     func migrate() async throws
 

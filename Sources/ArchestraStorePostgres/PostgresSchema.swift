@@ -68,5 +68,18 @@ enum PostgresSchema {
                 updated_at timestamptz NOT NULL)
             """,
         ],
+        [
+            """
+            CREATE TABLE virtual_keys (
+                id uuid PRIMARY KEY, agent_id uuid NOT NULL REFERENCES agents (id) ON DELETE CASCADE, name text NOT NULL,
+                prefix text NOT NULL, secret_hash text NOT NULL UNIQUE, created_at timestamptz NOT NULL,
+                last_used_at timestamptz, expires_at timestamptz, revoked_at timestamptz)
+            """,
+            "CREATE INDEX virtual_keys_agent ON virtual_keys (agent_id, created_at)",
+            "ALTER TABLE interactions ADD COLUMN user_id text",
+            "ALTER TABLE interactions ADD COLUMN session_id text",
+            "CREATE INDEX interactions_user ON interactions (user_id, created_at) WHERE user_id IS NOT NULL",
+            "CREATE INDEX interactions_session ON interactions (session_id, created_at) WHERE session_id IS NOT NULL",
+        ],
     ]
 }

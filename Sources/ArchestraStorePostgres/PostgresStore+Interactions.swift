@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresStore {
     static let interactionColumns = """
         id, agent_id, type, request::text AS request, response::text AS response, model, status_code, duration_ms,
-        evaluation::text AS evaluation, created_at
+        evaluation::text AS evaluation, created_at, user_id, session_id
         """
 
     static func interaction(from row: PostgresRow) throws -> Interaction {
@@ -18,20 +18,21 @@ extension PostgresStore {
             statusCode: Int(try columns["status_code"].decode(Int32.self)),
             durationMs: try columns["duration_ms"].decode(Double.self),
             evaluationJSON: StoredJSON.decode(try columns["evaluation"].decode(String.self)),
-            createdAt: try columns["created_at"].decode(Date.self)
+            createdAt: try columns["created_at"].decode(Date.self), userId: try columns["user_id"].decode(String?.self),
+            sessionId: try columns["session_id"].decode(String?.self)
         )
     }
 
     /// One multi-row INSERT per batch: a single round trip however many rows.
     public func insertInteractions(_ interactions: [Interaction]) async throws {
         guard !interactions.isEmpty else { return }
-        var bindings = PostgresBindings(capacity: interactions.count * 10)
+        var bindings = PostgresBindings(capacity: interactions.count * 12)
         var rows: [String] = []
         rows.reserveCapacity(interactions.count)
         for (index, row) in interactions.enumerated() {
-            let b = index * 10
+            let b = index * 12
             rows.append(
-                "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4)::jsonb, $\(b + 5)::jsonb, $\(b + 6), $\(b + 7), $\(b + 8), $\(b + 9)::jsonb, $\(b + 10))"
+                "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4)::jsonb, $\(b + 5)::jsonb, $\(b + 6), $\(b + 7), $\(b + 8), $\(b + 9)::jsonb, $\(b + 10), $\(b + 11), $\(b + 12))"
             )
             bindings.append(row.id)
             bindings.append(row.agentId)
@@ -43,9 +44,11 @@ extension PostgresStore {
             bindings.append(row.durationMs)
             bindings.append(StoredJSON.encode(row.evaluationJSON))
             bindings.append(row.createdAt)
+            bindings.append(row.userId)
+            bindings.append(row.sessionId)
         }
         let sql = """
-            INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at)
+            INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id)
             VALUES \(rows.joined(separator: ", "))
             """
         let insert = PostgresQuery(unsafeSQL: sql, binds: bindings)
@@ -70,11 +73,11 @@ extension PostgresStore {
         let direction = query.ascending ? "ASC" : "DESC"
         let order = "ORDER BY \(column) \(direction), created_at \(direction), id \(direction)"
         var bindings = PostgresBindings()
-        var filter = ""
-        if let agentId = query.agentId {
-            bindings.append(agentId)
-            filter = "WHERE agent_id = $1"
-        }
+        var conditions: [String] = []
+        if let agentId = query.agentId { bindings.append(agentId); conditions.append("agent_id = $\(bindings.count)") }
+        if let userId = query.userId { bindings.append(userId); conditions.append("user_id = $\(bindings.count)") }
+        if let sessionId = query.sessionId { bindings.append(sessionId); conditions.append("session_id = $\(bindings.count)") }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let countQuery = PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM interactions \(filter)", binds: bindings)
         let n = bindings.count
         bindings.append(query.limit)

@@ -66,5 +66,18 @@ enum SQLiteSchema {
                 id TEXT PRIMARY KEY, trusted INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
             """,
         ],
+        [
+            """
+            CREATE TABLE virtual_keys (
+                id TEXT PRIMARY KEY, agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE, name TEXT NOT NULL,
+                prefix TEXT NOT NULL, secret_hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, last_used_at TEXT,
+                expires_at TEXT, revoked_at TEXT)
+            """,
+            "CREATE INDEX virtual_keys_agent ON virtual_keys (agent_id, created_at)",
+            "ALTER TABLE interactions ADD COLUMN user_id TEXT",
+            "ALTER TABLE interactions ADD COLUMN session_id TEXT",
+            "CREATE INDEX interactions_user ON interactions (user_id, created_at) WHERE user_id IS NOT NULL",
+            "CREATE INDEX interactions_session ON interactions (session_id, created_at) WHERE session_id IS NOT NULL",
+        ],
     ]
 }

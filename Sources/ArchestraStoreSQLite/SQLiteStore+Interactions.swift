@@ -5,14 +5,15 @@ import SQLiteNIO
 
 extension SQLiteStore {
     static let interactionColumns =
-        "id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at"
+        "id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id"
 
     static func interaction(from row: SQLiteRow) throws -> Interaction {
         Interaction(
             id: try row.uuid("id"), agentId: try row.uuid("agent_id"), type: try row.text("type"),
             requestJSON: StoredJSON.decode(try row.text("request")), responseJSON: StoredJSON.decode(try row.text("response")),
             model: row.optionalText("model"), statusCode: row.int("status_code"), durationMs: row.double("duration_ms"),
-            evaluationJSON: StoredJSON.decode(try row.text("evaluation")), createdAt: try row.date("created_at")
+            evaluationJSON: StoredJSON.decode(try row.text("evaluation")), createdAt: try row.date("created_at"),
+            userId: row.optionalText("user_id"), sessionId: row.optionalText("session_id")
         )
     }
 
@@ -22,14 +23,15 @@ extension SQLiteStore {
         try await transaction { connection in
             for start in stride(from: 0, to: interactions.count, by: 100) {
                 let chunk = interactions[start..<min(start + 100, interactions.count)]
-                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
                 var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 10)
+                binds.reserveCapacity(chunk.count * 12)
                 for row in chunk {
                     binds += [
                         .uuid(row.id), .uuid(row.agentId), .text(row.type), .text(StoredJSON.encode(row.requestJSON)),
                         .text(StoredJSON.encode(row.responseJSON)), .optionalText(row.model), .integer(row.statusCode),
                         .float(row.durationMs), .text(StoredJSON.encode(row.evaluationJSON)), .date(row.createdAt),
+                        .optionalText(row.userId), .optionalText(row.sessionId),
                     ]
                 }
                 _ = try await connection.query("INSERT INTO interactions (\(Self.interactionColumns)) VALUES \(placeholders)", binds)
@@ -39,8 +41,12 @@ extension SQLiteStore {
     }
 
     public func listInteractions(_ query: InteractionQuery) async throws -> InteractionPage {
-        let filter = query.agentId == nil ? "" : " WHERE agent_id = ?"
-        let binds: [SQLiteData] = query.agentId.map { [.uuid($0)] } ?? []
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        if let agentId = query.agentId { conditions.append("agent_id = ?"); binds.append(.uuid(agentId)) }
+        if let userId = query.userId { conditions.append("user_id = ?"); binds.append(.text(userId)) }
+        if let sessionId = query.sessionId { conditions.append("session_id = ?"); binds.append(.text(sessionId)) }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let column: String
         switch query.sortBy {
         case .createdAt: column = "created_at"

@@ -26,18 +26,18 @@ struct AnthropicGeminiHeaderTests {
         KeyCase(name: "Anthropic Authorization forwarded, server key not added", gemini: false,
                 headers: [("Authorization", "Bearer sk-ant-oauth"), ("anthropic-version", "2023-06-01")], query: "",
                 expected: [("authorization", ["Bearer sk-ant-oauth"]), ("x-api-key", []), ("anthropic-version", ["2023-06-01"])]),
-        KeyCase(name: "Anthropic without a client key: x-api-key = ANTHROPIC_API_KEY", gemini: false,
+        KeyCase(name: "Anthropic without any key: none added (the server key serves virtual keys only)", gemini: false,
                 headers: [("anthropic-version", "2023-06-01")], query: "",
-                expected: [("x-api-key", ["sk-ant-server"]), ("authorization", []), ("anthropic-version", ["2023-06-01"])]),
+                expected: [("x-api-key", []), ("authorization", []), ("anthropic-version", ["2023-06-01"])]),
         KeyCase(name: "Gemini x-goog-api-key forwarded, server key not added", gemini: true,
                 headers: [("x-goog-api-key", "AIza-client"), ("x-goog-api-client", "google-genai-sdk/1.0")], query: "",
                 expected: [("x-goog-api-key", ["AIza-client"]), ("x-goog-api-client", ["google-genai-sdk/1.0"])]),
         KeyCase(name: "Gemini ?key= forwarded in the query, server key not added", gemini: true,
                 headers: [], query: "?key=AIza-query",
                 expected: [("x-goog-api-key", [])]),
-        KeyCase(name: "Gemini without a client key: x-goog-api-key = GEMINI_API_KEY", gemini: true,
+        KeyCase(name: "Gemini without any key: none added (the server key serves virtual keys only)", gemini: true,
                 headers: [], query: "",
-                expected: [("x-goog-api-key", ["AIza-server"])]),
+                expected: [("x-goog-api-key", [])]),
     ]
 
     @Test("keys and headers (§2.3); no key in the record or the metrics", arguments: keyCases)
@@ -107,7 +107,8 @@ struct AnthropicGeminiHeaderTests {
             #expect(requests[0].values("x-api-key") == ["sk-ant-client"])
             #expect(requests[0].values("anthropic-version") == ["2023-06-01"])
             #expect(requests[1].values("x-goog-api-key").isEmpty)
-            #expect(requests[2].values("x-api-key") == ["sk-ant-server"])
+            // No key sent, none added: the server key serves virtual keys only.
+            #expect(requests[2].values("x-api-key") == [])
             #expect(requests[3].body == Array(AnthropicGeminiWire.geminiBody.utf8))
 
             await live.gateway.log.flush()

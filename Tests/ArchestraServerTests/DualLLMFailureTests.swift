@@ -85,7 +85,8 @@ struct DualLLMFailureTests {
         try await withDualLLMGateway(environment: ["ARCHESTRA_GEMINI_BASE_URL": nowhere, "GEMINI_API_KEY": "gk-server"]) { upstream, live in
             try await live.configureDualLLM(["enabled": true, "provider": "gemini", "model": "gemini-2.5-flash"])
             let body = ToolResultConversation.openAI([("call_1", "get_emails", ToolResultConversation.injectedEmail())])
-            let response = try await live.send(.post, "/v1/openai/chat/completions", headers: [.userAgent: "lonely"], body: body)
+            let headers: HTTPFields = [.userAgent: "lonely", .authorization: "Bearer sk-client"]
+            let response = try await live.send(.post, "/v1/openai/chat/completions", headers: headers, body: body)
             #expect(response.status == .ok)
             #expect(upstream.dualLLMCalls.isEmpty)
             #expect(ToolResultConversation.openAIToolContents(upstream.clientCalls.only?.json).map(\.content) == [Self.withheld])

@@ -146,8 +146,9 @@ struct DualLLMProviderTests {
             clientHeader: ("Authorization", "Bearer sk-client"), dualProvider: .openai, environment: allKeys,
             expected: ("Authorization", "Bearer sk-client"), forbidden: ["sk-server"]),
         KeyCase(
-            name: "OpenAI client without a key, OpenAI Dual LLM: Bearer $OPENAI_API_KEY", client: .openai, clientHeader: nil,
-            dualProvider: .openai, environment: allKeys, expected: ("Authorization", "Bearer sk-server"), forbidden: []),
+            name: "OpenAI client without a key, OpenAI Dual LLM: nothing called (an anonymous request cannot spend the server key)",
+            client: .openai, clientHeader: nil, dualProvider: .openai, environment: allKeys, expected: nil, forbidden: ["sk-server"],
+            withheld: true),
         KeyCase(
             name: "Anthropic client, OpenAI Dual LLM: Bearer $OPENAI_API_KEY", client: .anthropic,
             clientHeader: ("x-api-key", "sk-ant-client"), dualProvider: .openai, environment: allKeys,

@@ -125,7 +125,7 @@ struct ProviderScenarioTests {
 
     /// Creates the scenario's policies through the admin API, for the tools the first request declared.
     static func createPolicies(_ setup: Scenario.Setup, live: LiveGateway) async throws {
-        let agentId = try await live.scenarioAgentId(named: ScenarioProvider.userAgent)
+        let agentId = try await live.scenarioAgentId(named: AgentName.fromUserAgent(ScenarioProvider.userAgent))
         let tools = try await live.scenarioToolIds(agentId: agentId, names: ["get_emails", "send_email"])
         let emails = try #require(tools["get_emails"])
         let send = try #require(tools["send_email"])

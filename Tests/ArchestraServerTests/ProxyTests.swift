@@ -52,7 +52,7 @@ struct ProxyTests {
         }
     }
 
-    @Test("without a client key the server-side OPENAI_API_KEY is added; base URL may end with /")
+    @Test("with a virtual key the server-side OPENAI_API_KEY replaces it; without any key none is added; base URL may end with /")
     func addsServerKey() async throws {
         try await FakeUpstream.with { fake in
             fake.setFallback(.json(upstreamCompletion))
@@ -60,11 +60,19 @@ struct ProxyTests {
                 upstream: fake,
                 environment: ["OPENAI_API_KEY": "sk-server-xyz", "ARCHESTRA_OPENAI_BASE_URL": fake.baseURL + "/"]
             ) { live in
-                let response = try await live.send(.post, "/v1/openai/chat/completions", headers: [.contentType: "application/json"], body: chatBody())
+                let agentId = try #require(try await live.createAgent("keyed")["id"]?.stringValue)
+                let secret = try #require(try await live.sendJSON(.post, "/api/keys", #"{"agentId":"\#(agentId)","name":"app"}"#).json()["secret"]?.stringValue)
+                let response = try await live.send(
+                    .post, "/v1/openai/chat/completions", headers: [.contentType: "application/json", .authorization: "Bearer \(secret)"], body: chatBody()
+                )
                 #expect(response.status == .ok)
                 let forwarded = try #require(fake.requests.first)
                 #expect(forwarded.pathAndQuery == "/chat/completions")
                 #expect(forwarded.values("authorization") == ["Bearer sk-server-xyz"])
+
+                // No key at all: the operator's key is not spent on an anonymous caller.
+                #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: [.contentType: "application/json"], body: chatBody()).status == .ok)
+                #expect(fake.requests.last?.values("authorization") == [])
             }
         }
     }
@@ -196,11 +204,12 @@ struct ProxyTests {
 
             let agents = try await live.getJSON("/api/agents").arrayValue ?? []
             let byName = Dictionary(grouping: agents) { $0["name"]?.stringValue ?? "?" }
-            #expect(Set(byName.keys) == ["billing-bot/2.1", "Default Agent"])
-            #expect(byName["billing-bot/2.1"]?.count == 1)
+            // Named after the User-Agent without its version.
+            #expect(Set(byName.keys) == ["billing-bot", "Default Agent"])
+            #expect(byName["billing-bot"]?.count == 1)
             #expect(byName["Default Agent"]?.count == 1)
 
-            let billingId = try #require(byName["billing-bot/2.1"]?.first?["id"]?.stringValue)
+            let billingId = try #require(byName["billing-bot"]?.first?["id"]?.stringValue)
             let defaultId = try #require(byName["Default Agent"]?.first?["id"]?.stringValue)
             #expect(try await live.waitForInteractions(count: 2, agentId: billingId).count == 2)
             #expect(try await live.waitForInteractions(count: 2, agentId: defaultId).count == 2)
@@ -227,7 +236,8 @@ struct ProxyTests {
             }
             #expect(statuses == Array(repeating: 200, count: 20))
             let agents = try await live.getJSON("/api/agents").arrayValue ?? []
-            let swarm = agents.filter { $0["name"] == "swarm-agent/1" }
+            // Named after the User-Agent without its version.
+            let swarm = agents.filter { $0["name"] == "swarm-agent" }
             #expect(agents.count == 1)
             #expect(swarm.count == 1)
             let agentId = try #require(swarm.first?["id"]?.stringValue)

@@ -2,6 +2,7 @@ import ArchestraCore
 import ArchestraStore
 import HTTPTypes
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 /// Provider keys are never stored or logged (contract §2.3, §3.6, §8).
@@ -13,6 +14,7 @@ struct SecretTests {
     @Test("neither stored interactions nor any log line contain the keys")
     func keysNeverStoredOrLogged() async throws {
         let capture = LogCapture()
+        let secrets = Mutex<[String]>([])
         try await FakeUpstream.with { fake in
             let stream = #"data: {"id":"c9","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}"# + "\n\ndata: [DONE]\n\n"
             var slow = FakeReply.json(upstreamCompletion)
@@ -37,8 +39,12 @@ struct SecretTests {
                 #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: withKey, body: chatBody()).status == .unauthorized)
                 #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: withKey, body: chatBody()).status == .badGateway)
                 #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: withKey, body: chatBody()).status == .gatewayTimeout)
-                // No client key: the server key goes out.
-                #expect(try await live.send(.post, "/v1/openai/chat/completions", body: chatBody()).status == .ok)
+                // A virtual key: the server key goes out in its place.
+                let agentId = try #require(try await live.createAgent("secret-holder")["id"]?.stringValue)
+                let issued = try await live.sendJSON(.post, "/api/keys", #"{"agentId":"\#(agentId)","name":"ci"}"#)
+                let virtualKey = try #require(try issued.json()["secret"]?.stringValue)
+                secrets.withLock { $0.append(virtualKey) }
+                #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: [.authorization: "Bearer \(virtualKey)"], body: chatBody()).status == .ok)
                 #expect(try await live.send(.get, "/v1/openai/models", headers: withKey).status == .ok)
                 // Refused requests carrying the key.
                 #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: withKey, body: "{broken").status == .badRequest)
@@ -53,22 +59,27 @@ struct SecretTests {
                 #expect(records.count == 6)
                 let stored = try await live.gateway.store.listInteractions(InteractionQuery(limit: 100))
                 #expect(stored.total == 6)
+                #expect(!fake.requests.contains { request in request.headers.contains { $0.value.contains(virtualKey) } }, "the virtual key went upstream")
                 for row in stored.rows {
                     for text in [row.requestJSON, row.responseJSON, row.evaluationJSON, row.model ?? "", row.type] {
-                        #expect(!text.contains(Self.clientKey) && !text.contains(Self.serverKey), "stored: \(text)")
+                        #expect(!text.contains(Self.clientKey) && !text.contains(Self.serverKey) && !text.contains(virtualKey), "stored: \(text)")
                     }
                 }
-                for uri in ["/api/interactions?limit=100", "/api/agents", "/api/tools"] {
+                for uri in ["/api/interactions?limit=100", "/api/agents", "/api/tools", "/api/keys", "/metrics"] {
                     let text = try await live.send(.get, uri).bodyText
-                    #expect(!text.contains(Self.clientKey) && !text.contains(Self.serverKey), "\(uri): \(text)")
+                    #expect(!text.contains(Self.clientKey) && !text.contains(Self.serverKey) && !text.contains(virtualKey), "\(uri): \(text)")
                 }
+                let hashes = try await live.gateway.store.listVirtualKeys(agentId: nil)
+                #expect(hashes.count == 1 && hashes[0].secretHash != virtualKey && !hashes[0].secretHash.contains(virtualKey))
             }
         }
         let lines = capture.all
         #expect(!lines.isEmpty, "the capturing logger saw nothing, so the check below would prove nothing")
+        let virtualKeys = secrets.withLock { $0 }
+        #expect(!virtualKeys.isEmpty)
         for line in lines {
             #expect(!line.contains(Self.clientKey) && !line.contains(Self.serverKey), "logged: \(line)")
-            #expect(!line.contains("sk-secret"), "logged: \(line)")
+            #expect(!line.contains("sk-secret") && !line.contains("sk-arch-"), "logged: \(line)")
         }
     }
 }

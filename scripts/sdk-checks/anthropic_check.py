@@ -197,8 +197,9 @@ class AnthropicScenario:
         agent_ids = {r["agentId"] for r in self.interactions}
         expect_equal(len(agent_ids), 1, "agents used by the SDK's requests")
         agent = get_json(f"{self.gateway}/api/agents/{agent_ids.pop()}")
-        # Without an agent id in the URL, the agent is named after the User-Agent.
-        expect_equal(agent.get("name"), f"Anthropic/Python {anthropic.__version__}", "default agent name")
+        # Without an agent id in the URL, the agent is named after the User-Agent without its version
+        # (`Anthropic/Python {anthropic.__version__}`).
+        expect_equal(agent.get("name"), "Anthropic/Python", "default agent name")
 
     def tools_listed(self):
         assert self.interactions, "no interaction tells the agent"

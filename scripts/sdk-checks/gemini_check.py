@@ -63,8 +63,9 @@ INTERACTION_TYPE = "gemini:generateContent"
 EXTRA_BODY = {"x_fake_request": {"kept": True}}
 # What the fake upstream streams before its functionCall chunk (fake_upstream.py).
 FAKE_TEXT = "Let me look that up."
-# The User-Agent the SDK sends, which names the default agent.
+# The User-Agent the SDK sends names the default agent, versions removed.
 SDK_USER_AGENT = f"google-genai-sdk/{genai.__version__} gl-python/{sys.version.split()[0]}"
+SDK_AGENT_NAME = "google-genai-sdk gl-python"
 
 
 # A developer's own settings must not change which key, backend or URL the SDK uses.
@@ -191,7 +192,7 @@ class GeminiScenario:
         expect_equal(len(agent_ids), 1, "agents used by the SDK's requests")
         agent = get_json(f"{self.gateway}/api/agents/{agent_ids.pop()}")
         # Without an agent id in the URL, the agent is named after the User-Agent.
-        expect_equal(agent.get("name"), SDK_USER_AGENT, "default agent name")
+        expect_equal(agent.get("name"), SDK_AGENT_NAME, "default agent name")
 
     def tools_listed(self):
         assert self.interactions, "no interaction tells the agent"

@@ -191,8 +191,9 @@ class OpenAIScenario:
         agent_ids = {r["agentId"] for r in self.interactions}
         expect_equal(len(agent_ids), 1, "agents used by the SDK's requests")
         agent = get_json(f"{self.gateway}/api/agents/{agent_ids.pop()}")
-        # Without an agent id in the URL, the agent is named after the User-Agent.
-        expect_equal(agent.get("name"), f"OpenAI/Python {openai.__version__}", "default agent name")
+        # Without an agent id in the URL, the agent is named after the User-Agent without its version
+        # (`OpenAI/Python {openai.__version__}`), so an SDK upgrade keeps the same agent and its policies.
+        expect_equal(agent.get("name"), "OpenAI/Python", "default agent name")
 
     def tools_listed(self):
         assert self.interactions, "no interaction tells the agent"

@@ -25,17 +25,45 @@ extension Agent {
     public static let overflowName = "Unattributed (agent limit reached)"
 }
 
-/// How a client's `User-Agent` becomes an agent name.
+/// How a client's `User-Agent` becomes an agent name: the same application keeps one agent across releases of
+/// its SDK, so versions are removed — `OpenAI/Python 1.109.1` and `OpenAI/Python 2.0.0` are both `OpenAI/Python`.
+///
+/// Tokens are split on spaces; a `name/version` token keeps its name when the part after `/` starts with a
+/// digit (or `v` and a digit); a token that is only a version is dropped, and so is a parenthesised comment
+/// (operating system, runtime). Control characters are removed and the result is cut to `maxLength`.
 public enum AgentName {
     /// Longest name taken from a `User-Agent`, in characters.
     public static let maxLength = 128
 
-    /// The `User-Agent`, control characters removed and cut to `maxLength`; `Default Agent` when nothing is left.
+    /// The agent name for a `User-Agent`; `Default Agent` when nothing is left.
     public static func fromUserAgent(_ userAgent: String?) -> String {
         let cleaned = String(String.UnicodeScalarView((userAgent ?? "").unicodeScalars.filter { !$0.properties.isControl(orFormat: false) }))
-            .trimmingCharacters(in: .whitespaces)
-        guard !cleaned.isEmpty else { return Agent.defaultName }
-        return String(cleaned.prefix(maxLength))
+        var kept: [Substring] = []
+        var inComment = 0
+        for token in cleaned.split(whereSeparator: \.isWhitespace) {
+            if inComment > 0 || token.hasPrefix("(") {
+                inComment += token.filter { $0 == "(" }.count - token.filter { $0 == ")" }.count
+                inComment = max(inComment, 0)
+                continue
+            }
+            if isVersion(token) { continue }
+            if let slash = token.firstIndex(of: "/"), isVersion(token[token.index(after: slash)...]) {
+                kept.append(token[..<slash])
+            } else {
+                kept.append(token)
+            }
+        }
+        let name = kept.joined(separator: " ")
+        guard !name.isEmpty else { return Agent.defaultName }
+        return String(name.prefix(maxLength))
+    }
+
+    /// `1.2.3`, `3`, `v2.0`, `2025-01-01`: a digit first, or `v` then a digit.
+    static func isVersion(_ token: Substring) -> Bool {
+        guard let first = token.first else { return false }
+        if first.isASCII, first.isNumber { return true }
+        if first == "v" || first == "V", let second = token.dropFirst().first, second.isASCII, second.isNumber { return true }
+        return false
     }
 }
 

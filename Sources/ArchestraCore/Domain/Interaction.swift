@@ -21,13 +21,20 @@ public struct Interaction: Sendable, Hashable {
     /// The decisions taken on this request (JSON text of `InteractionEvaluation`).
     public var evaluationJSON: String
     public var createdAt: Date
+    /// The end user the client named (`X-Archestra-User-Id`).
+    public var userId: String?
+    /// The session the client named (`X-Archestra-Session-Id`): its interactions read as one conversation.
+    public var sessionId: String?
     /// A reply a later request may continue (Responses), stored with the record.
     public var relayedResponse: RelayedResponse?
 
     public init(
         id: UUID, agentId: UUID, type: String, requestJSON: String, responseJSON: String, model: String?,
-        statusCode: Int, durationMs: Double, evaluationJSON: String, createdAt: Date, relayedResponse: RelayedResponse? = nil
+        statusCode: Int, durationMs: Double, evaluationJSON: String, createdAt: Date, userId: String? = nil,
+        sessionId: String? = nil, relayedResponse: RelayedResponse? = nil
     ) {
+        self.userId = userId
+        self.sessionId = sessionId
         self.relayedResponse = relayedResponse
         self.id = id
         self.agentId = agentId

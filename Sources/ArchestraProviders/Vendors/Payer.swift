@@ -70,6 +70,11 @@ extension Vendor {
 
 extension KeyLocation {
     /// The key at a location, if one is there.
+    public static func value(at location: KeyLocation, headers: HTTPFields, queryKey: String?) -> String? {
+        read(location, headers: headers, queryKey: queryKey)
+    }
+
+    /// The key at a location, if one is there.
     static func read(_ location: KeyLocation, headers: HTTPFields, queryKey: String?) -> String? {
         switch location {
         case .bearer:

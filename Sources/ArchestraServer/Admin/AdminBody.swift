@@ -72,6 +72,15 @@ extension AdminBody {
         }
     }
 
+    /// An ISO-8601 timestamp field; nil when absent or null.
+    func timestamp(_ field: String) throws -> Date? {
+        guard let value = object[field], !value.isNull else { return nil }
+        guard case .string(let text) = value, let date = Timestamp.parse(text) else {
+            throw GatewayError.badRequest("Field '\(field)' must be an ISO-8601 timestamp such as 2026-12-31T23:59:59.000Z")
+        }
+        return date
+    }
+
     /// An object field; nil when absent or null.
     func object(_ field: String) throws -> JSONValue? {
         guard let value = object[field], !value.isNull else { return nil }

@@ -42,10 +42,23 @@ enum AdminJSON {
             ("model", .value(interaction.model.map(JSONValue.string) ?? .null)),
             ("statusCode", .value(.integer(interaction.statusCode))), ("durationMs", .value(.double(interaction.durationMs))),
             ("evaluation", .document(interaction.evaluationJSON)), ("createdAt", .value(date(interaction.createdAt))),
+            ("userId", .value(interaction.userId.map(JSONValue.string) ?? .null)),
+            ("sessionId", .value(interaction.sessionId.map(JSONValue.string) ?? .null)),
         ])
     }
 
     static let success: JSONValue = ["success": true]
+
+    static func optionalDate(_ value: Date?) -> JSONValue { value.map(date) ?? .null }
+
+    /// A virtual key without its secret.
+    static func key(_ key: VirtualKey) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(key.id)), ("agentId", id(key.agentId)), ("name", .string(key.name)), ("prefix", .string(key.prefix)),
+            ("createdAt", date(key.createdAt)), ("lastUsedAt", optionalDate(key.lastUsedAt)),
+            ("expiresAt", optionalDate(key.expiresAt)), ("revokedAt", optionalDate(key.revokedAt)),
+        ]))
+    }
 }
 
 extension AdminJSON {

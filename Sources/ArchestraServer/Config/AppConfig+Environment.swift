@@ -41,6 +41,7 @@ extension AppConfig {
             mockMode: overrides.mockMode ?? (environment["BENCHMARK_MOCK_MODE"] == "true"),
             adminToken: adminToken,
             metricsToken: env.value("ARCHESTRA_METRICS_TOKEN"),
+            requireVirtualKey: try env.flag("ARCHESTRA_REQUIRE_VIRTUAL_KEY"),
             maxBodyBytes: try env.integer("ARCHESTRA_MAX_BODY_BYTES", default: 10_485_760, range: 1...1_073_741_824),
             maxUpstreamBodyBytes: try env.integer("ARCHESTRA_MAX_UPSTREAM_BODY_BYTES", default: 33_554_432, range: 1024...1_073_741_824),
             upstreamTimeout: .seconds(try env.integer("ARCHESTRA_UPSTREAM_TIMEOUT_SECONDS", default: 300, range: 1...86_400)),

@@ -52,6 +52,8 @@ public struct AppConfig: Sendable {
     public var mockMode: Bool
     public var adminToken: String?
     public var metricsToken: String?
+    /// Provider routes accept only requests authenticated with a virtual key.
+    public var requireVirtualKey: Bool
     public var maxBodyBytes: Int
     /// Largest provider reply, streamed or not; beyond it the answer is 502.
     public var maxUpstreamBodyBytes: Int
@@ -67,6 +69,7 @@ public struct AppConfig: Sendable {
         var parts = [
             "store: \(database.summary)", "benchmark mock mode: \(mockMode ? "on" : "off")",
             "admin token: \(adminToken == nil ? "not set (admin API open)" : "set")",
+            "virtual keys: \(requireVirtualKey ? "required" : "optional")",
         ]
         if metricsToken != nil { parts.append("metrics token: set") }
         if forwardUnjudgedRoutes { parts.append("unjudged routes are forwarded") }

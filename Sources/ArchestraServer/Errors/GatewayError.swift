@@ -1,4 +1,5 @@
 import ArchestraCore
+import ArchestraProviders
 import Hummingbird
 import NIOCore
 
@@ -54,10 +55,35 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, CustomStringConv
         return ByteBuffer(bytes: bytes)
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
+
+    /// The error as a response.
+    var response: Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         // The rest of a refused body is not worth reading: the connection ends after the answer.
         if status == .contentTooLarge { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+}
+
+/// An error the gateway answers on a provider route in that vendor's own error shape (401, 403, 429, …), so the
+/// vendor's SDK raises its usual exception.
+struct VendorShapedError: Error, Sendable, CustomStringConvertible {
+    let status: HTTPResponse.Status
+    let body: [UInt8]
+    let headers: HTTPFields
+
+    init(_ error: VendorError, vendor: any Vendor, headers: HTTPFields = [:]) {
+        self.status = .init(code: error.status)
+        self.body = JSONWriter.bytes(vendor.errorBody(error))
+        self.headers = headers
+    }
+
+    var description: String { "\(status.code) \(String(decoding: body, as: UTF8.self))" }
+
+    var response: Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -10,9 +10,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let gatewayError = Self.gatewayError(for: error, logger: context.logger)
-            return try gatewayError.response(from: request, context: context)
+            return Self.response(for: error, logger: context.logger)
         }
+    }
+
+    /// The response an error becomes: in its vendor's shape when it has one, else the gateway's error JSON.
+    static func response(for error: any Error, logger: Logger) -> Response {
+        if let error = error as? VendorShapedError { return error.response }
+        return gatewayError(for: error, logger: logger).response
     }
 
     static func gatewayError(for error: any Error, logger: Logger) -> GatewayError {

@@ -21,7 +21,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = try ErrorMiddleware<Context>.gatewayError(for: error, logger: context.logger).response(from: request, context: context)
+            response = ErrorMiddleware<Context>.response(for: error, logger: context.logger)
         }
         response.headers[.xRequestID] = requestId
         let elapsed = ContinuousClock.now - started

@@ -80,7 +80,8 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
             try Accepted(body: body, facts: route.facts, adapter: adapter, limits: limits)
         }
         let pipelineRequest = accepted.request
-        let agent = try await resolveAgent(route.agentSegment, request: request)
+        let caller = try await services.identity.resolve(request, vendor: adapter.provider.vendor, agentSegment: route.agentSegment)
+        let agent = caller.agent
         await services.tools.register(pipelineRequest.toolDeclarations, agentId: agent.id, logger: context.logger)
         let snapshot = try await services.policies.snapshot(for: agent.id)
         let continued = await adapter.continuation(of: pipelineRequest).asyncMap {
@@ -96,13 +97,12 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         services.metrics.policyEvaluation(duration: .now - judgingStarted)
         services.metrics.toolResultsEvaluated(provider: adapter.provider, agent: agent, judgement: judgement)
         let queryKey = request.uri.queryParameters["key"].map(String.init)
-        let payer = services.payer(for: adapter.provider.vendor, headers: request.headers, queryKey: queryKey)
         let quarantineStarted = ContinuousClock.now
         let dualLlm = services.config.mockMode ? [:] : await DualLLMQuarantine(services: services).quarantine(
             judgement.results, judgements: judgement.judgements,
             userRequest: adapter.latestUserText(in: pipelineRequest.body) ?? "process this data",
             caller: .init(
-                agent: agent, provider: adapter.provider, payer: payer, headers: request.headers,
+                agent: agent, provider: adapter.provider, payer: caller.payer, headers: request.headers,
                 queryKey: queryKey, requestId: context.requestId
             ),
             logger: context.logger
@@ -112,26 +112,22 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
             request: pipelineRequest, agent: agent,
             draft: InteractionDraft(
                 id: services.ids.makeUUID(), agentId: agent.id, provider: adapter.provider, type: adapter.interactionType,
-                requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing
+                requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing,
+                userId: caller.userId, sessionId: caller.sessionId
             ),
             snapshot: snapshot, context: judgement, dualLlm: dualLlm, timing: timing, logger: context.logger
         )
         let upstreamRequest = UpstreamRequest(
             method: .post,
-            url: services.upstreamURL(adapter.provider, path: route.upstreamPath, query: request.uri.query),
+            url: services.upstreamURL(adapter.provider, path: route.upstreamPath, query: caller.upstreamQuery),
             headerFields: UpstreamHeaders.forProvider(
-                from: request.headers, vendor: adapter.provider.vendor, payer: payer, forPipeline: true,
+                from: request.headers, vendor: adapter.provider.vendor, payer: caller.payer, forPipeline: true,
                 requestId: context.requestId
             ),
             body: try await HeavyWork.run(size: size) { [adapter] in Self.upstreamBody(original: body, exchange: exchange, adapter: adapter) },
             purpose: .pipeline(adapter.endpoint, pipelineRequest)
         )
         return try await forward(upstreamRequest, exchange: exchange)
-    }
-
-    private func resolveAgent(_ agentId: String?, request: Request) async throws -> Agent {
-        if let agentId { return try await services.agents.agent(idText: agentId) }
-        return try await services.agents.defaultAgent(userAgent: request.headers[.userAgent])
     }
 
     /// The client's bytes when nothing needs changing; otherwise the body with blocked results redacted and

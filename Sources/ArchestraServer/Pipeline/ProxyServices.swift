@@ -18,6 +18,7 @@ struct ProxyServices: Sendable {
     let policies: PolicyDirectory
     let dualLLM: DualLLMSettings
     let continuations: ContinuationDirectory
+    let keys: KeyDirectory
     let log: InteractionLogWriter
     let metrics: GatewayMetrics
     let clock: any WallClock
@@ -32,6 +33,7 @@ struct ProxyServices: Sendable {
 
     /// Forgets every cached agent, tool, policy snapshot and Dual LLM setting.
     func invalidateCaches() {
+        keys.invalidate()
         agents.invalidate()
         tools.invalidate()
         policies.invalidate()
@@ -45,11 +47,8 @@ struct ProxyServices: Sendable {
         return base + path + "?" + query
     }
 
-    /// Who pays for a request's provider call: the client when it sent its own key, else the server.
-    func payer(for vendor: any Vendor, headers: HTTPFields, queryKey: String?) -> Payer {
-        if vendor.presentedKey(in: headers, queryKey: queryKey) != nil { return .client }
-        return config.serverKeys[vendor.provider].map { .server(key: $0) } ?? .nobody
-    }
+    /// Who is calling a provider route.
+    var identity: IdentityResolver { IdentityResolver(keys: keys, agents: agents, config: config) }
 }
 
 /// An interaction being recorded: fixed when the request is accepted, completed with what the client got.
@@ -63,6 +62,9 @@ struct InteractionDraft: Sendable {
     let arrivedAt: Date
     let timing: ExchangeTiming
 
+    let userId: String?
+    let sessionId: String?
+
     /// Queues the finished record for the batched writer.
     func finish(
         status: Int, responseJSON: String, evaluation: InteractionEvaluation, relayed: RelayedResponse?, into log: InteractionLogWriter
@@ -72,7 +74,7 @@ struct InteractionDraft: Sendable {
             Interaction(
                 id: id, agentId: agentId, type: type, requestJSON: requestJSON, responseJSON: responseJSON, model: model,
                 statusCode: status, durationMs: milliseconds, evaluationJSON: JSONWriter.string(evaluation.json),
-                createdAt: arrivedAt, relayedResponse: relayed
+                createdAt: arrivedAt, userId: userId, sessionId: sessionId, relayedResponse: relayed
             )
         )
     }

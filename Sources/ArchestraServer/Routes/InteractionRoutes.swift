@@ -20,6 +20,8 @@ struct InteractionRoutes {
     static func query(from parameters: Parameters) throws -> InteractionQuery {
         var query = InteractionQuery()
         query.agentId = try AdminID.optional(parameters["agentId"].map(String.init), name: "agentId")
+        query.userId = parameters["userId"].map(String.init)
+        query.sessionId = parameters["sessionId"].map(String.init)
         if let text = parameters["limit"] {
             guard let limit = Int(text), (1...100).contains(limit) else { throw GatewayError.badRequest("limit must be an integer from 1 to 100") }
             query.limit = limit

@@ -15,12 +15,12 @@ struct PassThroughRoutes {
         let carriesBody = request.method == .post || request.method == .put || request.method == .patch
         let body = carriesBody ? try await request.collectBody(limit: services.config.maxBodyBytes) : ByteBuffer()
         let vendor = provider.vendor
-        let payer = services.payer(for: vendor, headers: request.headers, queryKey: request.uri.queryParameters["key"].map(String.init))
+        let caller = try await services.identity.credentials(request, vendor: vendor)
         let upstreamRequest = UpstreamRequest(
             method: request.method,
-            url: services.upstreamURL(provider, path: path, query: request.uri.query),
+            url: services.upstreamURL(provider, path: path, query: caller.upstreamQuery),
             headerFields: UpstreamHeaders.forProvider(
-                from: request.headers, vendor: vendor, payer: payer, forPipeline: false, requestId: context.requestId
+                from: request.headers, vendor: vendor, payer: caller.payer, forPipeline: false, requestId: context.requestId
             ),
             body: body.readableBytes > 0 ? body : nil,
             purpose: .passThrough

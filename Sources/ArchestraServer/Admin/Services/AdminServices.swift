@@ -11,6 +11,7 @@ struct AdminServices: Sendable {
     let policies: PolicyService
     let dualLLM: DualLLMService
     let interactions: InteractionService
+    let keys: KeyService
 
     init(proxy: ProxyServices) {
         let context = AdminContext(store: proxy.store, clock: proxy.clock, ids: proxy.ids, publish: { await proxy.adminDataChanged() })
@@ -19,6 +20,7 @@ struct AdminServices: Sendable {
         policies = PolicyService(context: context)
         dualLLM = DualLLMService(context: context, settings: proxy.dualLLM)
         interactions = InteractionService(store: proxy.store)
+        keys = KeyService(context: context)
     }
 }
 

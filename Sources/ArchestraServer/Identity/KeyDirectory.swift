@@ -1,0 +1,92 @@
+import ArchestraCore
+import ArchestraStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The virtual keys, checked from memory: a snapshot of every key's hash by its shown prefix, loaded on first use
+/// and again after any admin write (here or, through the change feed, on another instance) — so a revocation
+/// applies at once and a key check costs no database round trip. When a key was last used is kept here and
+/// written in the background.
+final class KeyDirectory: Service, Sendable {
+    /// What a presented secret turned out to be.
+    enum Resolution: Sendable, Equatable {
+        case valid(VirtualKey)
+        case malformed, unknown, revoked, expired
+    }
+
+    private struct State {
+        var byPrefix: [String: [VirtualKey]]?
+        var generation: UInt64 = 0
+        var uses: [UUID: Date] = [:]
+    }
+
+    private let store: any Store
+    private let clock: any WallClock
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// How often last-use times are written.
+    static let useFlushInterval: Duration = .seconds(10)
+
+    init(store: any Store, clock: any WallClock, logger: Logger) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Checks a presented secret.
+    func resolve(_ secret: String) async throws -> Resolution {
+        guard VirtualKeySecret.isWellFormed(secret) else { return .malformed }
+        let candidates = try await snapshot()[VirtualKeySecret.prefix(of: secret)] ?? []
+        let hash = VirtualKeySecret.hash(secret)
+        guard let key = candidates.first(where: { VirtualKeySecret.sameHash($0.secretHash, hash) }) else { return .unknown }
+        if key.revokedAt != nil { return .revoked }
+        let now = clock.now()
+        if let expiresAt = key.expiresAt, expiresAt <= now { return .expired }
+        state.withLock { $0.uses[key.id] = now }
+        return .valid(key)
+    }
+
+    private func snapshot() async throws -> [String: [VirtualKey]] {
+        let (cached, generation) = state.withLock { ($0.byPrefix, $0.generation) }
+        if let cached { return cached }
+        let loaded = Dictionary(grouping: try await store.listVirtualKeys(agentId: nil), by: \.prefix)
+        state.withLock { state in
+            if state.generation == generation { state.byPrefix = loaded }
+        }
+        return loaded
+    }
+
+    /// Drops the snapshot; the next check reloads it.
+    func invalidate() {
+        state.withLock { state in
+            state.byPrefix = nil
+            state.generation &+= 1
+        }
+    }
+
+    /// Writes the last-use times gathered since the previous write.
+    func flushUses() async {
+        let uses = state.withLock { state in
+            defer { state.uses.removeAll() }
+            return state.uses
+        }
+        guard !uses.isEmpty else { return }
+        do {
+            try await store.recordVirtualKeyUses(uses)
+        } catch {
+            logger.warning("could not record when virtual keys were last used", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.useFlushInterval)
+                await self.flushUses()
+            }
+        }
+        await flushUses()
+    }
+}
