@@ -11,6 +11,8 @@ public struct Gateway: Sendable {
     public let application: Application<RouterResponder<AppRequestContext>>
     public let store: any Store
     public let log: InteractionLogWriter
+    /// The virtual keys, checked from memory.
+    let keys: KeyDirectory
 }
 
 /// What the gateway takes from outside besides its configuration: time, identity and, for tests, the transport
@@ -75,7 +77,7 @@ public func buildGateway(
         // Loaded (and created on first start) before serving, so the hot path finds it in memory.
         _ = try await services.dualLLM.current()
     }
-    return Gateway(application: application, store: store, log: log)
+    return Gateway(application: application, store: store, log: log, keys: keys)
 }
 
 func buildRouter(services: ProxyServices) -> Router<AppRequestContext> {
