@@ -139,3 +139,37 @@ struct OpenAIResponsesStreamTests {
         #expect(run.assembly.usage() == TokenUsage(input: 82, output: 17))
     }
 }
+
+/// Malformed streams a provider (or anything in its place) could send must not hide a call from judging.
+@Suite("OpenAI Responses streams, malformed")
+struct OpenAIResponsesMalformedStreamTests {
+    static func events(_ bodies: [String]) -> [UInt8] {
+        Array(bodies.map { body -> String in
+            let type = ProviderFixtureJSON.parse(body)["type"]?.stringValue ?? ""
+            return "event: \(type)\ndata: \(body)\n\n"
+        }.joined().utf8)
+    }
+
+    @Test("a call item replaced by another item at the same output index is still judged")
+    func replacedAtSameIndex() {
+        let bytes = Self.events([
+            #"{"type":"response.output_item.added","sequence_number":0,"output_index":0,"item":{"type":"function_call","id":"fc","call_id":"c1","name":"send_email","arguments":""}}"#,
+            #"{"type":"response.function_call_arguments.delta","sequence_number":1,"output_index":0,"item_id":"fc","delta":"{\"to\":\"x@evil.com\"}"}"#,
+            #"{"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"type":"message","id":"m","role":"assistant","content":[]}}"#,
+            #"{"type":"response.output_item.done","sequence_number":3,"output_index":0,"item":{"type":"message","id":"m","role":"assistant","content":[]}}"#,
+        ])
+        let run = GatedRun(assembly: OpenAIResponsesStream(declaredTools: []), pieces: [bytes[...]])
+        #expect(run.forwarded.isEmpty)
+        #expect(run.assembly.toolCalls() == [NeutralToolCall(id: "c1", name: "send_email", argumentsText: #"{"to":"x@evil.com"}"#)])
+    }
+
+    @Test("two calls with the same call id are both judged")
+    func sameCallId() {
+        let bytes = Self.events([
+            #"{"type":"response.output_item.done","sequence_number":0,"output_index":0,"item":{"type":"function_call","call_id":"c1","name":"list_files","arguments":"{}"}}"#,
+            #"{"type":"response.output_item.done","sequence_number":1,"output_index":1,"item":{"type":"function_call","call_id":"c1","name":"send_email","arguments":"{}"}}"#,
+        ])
+        let run = GatedRun(assembly: OpenAIResponsesStream(declaredTools: []), pieces: [bytes[...]])
+        #expect(run.assembly.toolCalls().map(\.name) == ["list_files", "send_email"])
+    }
+}

@@ -11,6 +11,11 @@ public struct OpenAIResponsesStream: StreamTransducer {
     private var finished = false
     private var items: [Int: JSONObject] = [:]
     private var toolItems: Set<Int> = []
+    /// Every tool-call item in the order it arrived, kept apart from `items`: a client keeps every item it was
+    /// sent, so a later item at the same output index (a malformed stream) must not hide a call from judging.
+    private var callItems: [JSONObject] = []
+    /// The entry of `callItems` that each output index's argument events feed, while a call item is open there.
+    private var openCall: [Int: Int] = [:]
     private var lastSequence: Int?
 
     static let callTypes: Set<String> = ["function_call", "custom_tool_call"]
@@ -47,7 +52,7 @@ public struct OpenAIResponsesStream: StreamTransducer {
         case "response.output_item.added", "response.output_item.done":
             guard let index, case .object(let item)? = event["item"] else { return }
             items[index] = item
-            if let itemType = item["type"]?.stringValue, Self.callTypes.contains(itemType) { toolItems.insert(index) }
+            trackCall(item, at: index, added: type == "response.output_item.added")
         case "response.function_call_arguments.delta":
             append(event["delta"], to: "arguments", ofItem: index)
         case "response.function_call_arguments.done":
@@ -65,16 +70,34 @@ public struct OpenAIResponsesStream: StreamTransducer {
         }
     }
 
+    /// Opens a call entry for a call item added at an index (a done item completes the open one, or opens its own);
+    /// any other item added there closes it.
+    private mutating func trackCall(_ item: JSONObject, at index: Int, added: Bool) {
+        guard let itemType = item["type"]?.stringValue, Self.callTypes.contains(itemType) else {
+            if added { openCall[index] = nil }
+            return
+        }
+        toolItems.insert(index)
+        if !added, let open = openCall[index] {
+            callItems[open] = item
+        } else {
+            openCall[index] = callItems.count
+            callItems.append(item)
+        }
+    }
+
     private mutating func append(_ piece: JSONValue?, to key: String, ofItem index: Int?) {
         guard let index, let text = piece?.stringValue else { return }
         var item = items[index] ?? JSONObject()
         item[key] = .string((item[key]?.stringValue ?? "") + text)
         items[index] = item
+        if let open = openCall[index] { callItems[open][key] = .string((callItems[open][key]?.stringValue ?? "") + text) }
     }
 
     private mutating func set(_ value: JSONValue?, as key: String, ofItem index: Int?) {
         guard let index, let value else { return }
         items[index, default: JSONObject()][key] = value
+        if let open = openCall[index] { callItems[open][key] = value }
     }
 
     private mutating func setPart(_ part: JSONValue?, at position: Int, ofItem index: Int?) {
@@ -103,11 +126,12 @@ public struct OpenAIResponsesStream: StreamTransducer {
     }
 
     public func toolCalls() -> [NeutralToolCall] {
-        // The item events and the final response should agree; a call in either is judged.
-        var calls = OpenAIResponsesAdapter.toolCalls(in: items.keys.sorted().map { .object(items[$0]!) })
-        let seen = Set(calls.map(\.id))
+        // The item events and the final response should agree; a call in either is judged (the same call twice once).
+        var calls = OpenAIResponsesAdapter.toolCalls(in: callItems.map(JSONValue.object))
         if finished {
-            calls += OpenAIResponsesAdapter.toolCalls(in: response?["output"]?.arrayValue ?? []).filter { !seen.contains($0.id) }
+            for call in OpenAIResponsesAdapter.toolCalls(in: response?["output"]?.arrayValue ?? []) where !calls.contains(call) {
+                calls.append(call)
+            }
         }
         return calls
     }
