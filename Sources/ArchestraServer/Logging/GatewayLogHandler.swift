@@ -41,7 +41,7 @@ public struct GatewayLogHandler: LogHandler {
 
     /// `2026-12-01T10:00:00.000Z info archestra: request method=POST route=/v1/openai/chat/completions …`
     static func textLine(timestamp: String, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
-        var line = "\(timestamp) \(level) \(label): \(LogValue.text(message))"
+        var line = "\(timestamp) \(level) \(label): \(LogValue.message(message))"
         for key in metadata.keys.sorted() {
             line += " \(LogValue.text(key))=\(LogValue.text(LogValue.flatten(metadata[key]!)))"
         }
@@ -114,6 +114,21 @@ enum LogValue {
         default:
             return false
         }
+    }
+
+    /// A message: written as is, its line breaks and other control characters escaped (messages are the code's
+    /// own text; values, which may come from clients, go in metadata).
+    static func message(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) { escaped += "\\u{\(String(scalar.value, radix: 16))}" } else { escaped.unicodeScalars.append(scalar) }
+        }
+        return escaped
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
     /// A metadata value as one string (nested values in a compact form).
