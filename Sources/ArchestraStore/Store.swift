@@ -69,7 +69,7 @@ public struct InteractionPage: Sendable {
 }
 
 /// The persistence the platform needs; one implementation per database engine, one conformance suite for all.
-public protocol Store: PolicyStore, DualLLMStore, ContinuationStore, VirtualKeyStore {
+public protocol Store: PolicyStore, DualLLMStore, ContinuationStore, VirtualKeyStore, SQLDatabase {
     /// Creates or upgrades the schema; safe to run at every start and from several instances.
     func migrate() async throws
 

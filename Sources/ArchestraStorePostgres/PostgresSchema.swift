@@ -81,5 +81,22 @@ enum PostgresSchema {
             "CREATE INDEX interactions_user ON interactions (user_id, created_at) WHERE user_id IS NOT NULL",
             "CREATE INDEX interactions_session ON interactions (session_id, created_at) WHERE session_id IS NOT NULL",
         ],
+        [
+            "ALTER TABLE interactions ADD COLUMN tainted boolean NOT NULL DEFAULT false",
+            "ALTER TABLE interactions ADD COLUMN refused boolean NOT NULL DEFAULT false",
+            "ALTER TABLE interactions ADD COLUMN summary jsonb",
+            "ALTER TABLE interactions ADD COLUMN search_text text",
+            "CREATE INDEX interactions_created_id ON interactions (created_at, id)",
+            "CREATE INDEX interactions_refused ON interactions (created_at, id) WHERE refused",
+            "CREATE INDEX interactions_tainted ON interactions (created_at, id) WHERE tainted",
+            """
+            CREATE TABLE interaction_rollups (
+                bucket timestamptz NOT NULL, agent_id uuid NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                type text NOT NULL, model text NOT NULL, requests bigint NOT NULL DEFAULT 0, errors bigint NOT NULL DEFAULT 0,
+                refusals bigint NOT NULL DEFAULT 0, tainted bigint NOT NULL DEFAULT 0, blocked_results bigint NOT NULL DEFAULT 0,
+                dual_llm_results bigint NOT NULL DEFAULT 0, PRIMARY KEY (bucket, agent_id, type, model))
+            """,
+            "CREATE INDEX interaction_rollups_agent ON interaction_rollups (agent_id, bucket)",
+        ],
     ]
 }

@@ -26,13 +26,13 @@ extension PostgresStore {
     /// One multi-row INSERT per batch: a single round trip however many rows.
     public func insertInteractions(_ interactions: [Interaction]) async throws {
         guard !interactions.isEmpty else { return }
-        var bindings = PostgresBindings(capacity: interactions.count * 12)
+        var bindings = PostgresBindings(capacity: interactions.count * 16)
         var rows: [String] = []
         rows.reserveCapacity(interactions.count)
         for (index, row) in interactions.enumerated() {
-            let b = index * 12
+            let b = index * 16
             rows.append(
-                "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4)::jsonb, $\(b + 5)::jsonb, $\(b + 6), $\(b + 7), $\(b + 8), $\(b + 9)::jsonb, $\(b + 10), $\(b + 11), $\(b + 12))"
+                "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4)::jsonb, $\(b + 5)::jsonb, $\(b + 6), $\(b + 7), $\(b + 8), $\(b + 9)::jsonb, $\(b + 10), $\(b + 11), $\(b + 12), $\(b + 13), $\(b + 14), $\(b + 15)::jsonb, $\(b + 16))"
             )
             bindings.append(row.id)
             bindings.append(row.agentId)
@@ -46,20 +46,25 @@ extension PostgresStore {
             bindings.append(row.createdAt)
             bindings.append(row.userId)
             bindings.append(row.sessionId)
+            let stored = row.storedSummary
+            bindings.append(row.summary?.tainted ?? false)
+            bindings.append(row.summary?.refused ?? false)
+            bindings.append(stored.json.map(StoredJSON.encode))
+            bindings.append(stored.searchText)
         }
         let sql = """
-            INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id)
+            INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id,
+                tainted, refused, summary, search_text)
             VALUES \(rows.joined(separator: ", "))
             """
         let insert = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        guard let relayed = Self.relayedResponsesInsert(interactions) else {
-            try await query(insert)
-            return
-        }
+        let relayed = Self.relayedResponsesInsert(interactions)
+        let rollups = InteractionRollup.upsert(InteractionRollup.aggregate(interactions)).map(Self.postgresQuery)
         let logger = self.logger
         try await transaction { connection in
             try await connection.query(insert, logger: logger)
-            try await connection.query(relayed, logger: logger)
+            if let relayed { try await connection.query(relayed, logger: logger) }
+            if let rollups { try await connection.query(rollups, logger: logger) }
         }
     }
 

@@ -79,5 +79,22 @@ enum SQLiteSchema {
             "CREATE INDEX interactions_user ON interactions (user_id, created_at) WHERE user_id IS NOT NULL",
             "CREATE INDEX interactions_session ON interactions (session_id, created_at) WHERE session_id IS NOT NULL",
         ],
+        [
+            "ALTER TABLE interactions ADD COLUMN tainted INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE interactions ADD COLUMN refused INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE interactions ADD COLUMN summary TEXT",
+            "ALTER TABLE interactions ADD COLUMN search_text TEXT",
+            "CREATE INDEX interactions_created_id ON interactions (created_at, id)",
+            "CREATE INDEX interactions_refused ON interactions (created_at, id) WHERE refused",
+            "CREATE INDEX interactions_tainted ON interactions (created_at, id) WHERE tainted",
+            """
+            CREATE TABLE interaction_rollups (
+                bucket TEXT NOT NULL, agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+                type TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
+                refusals INTEGER NOT NULL DEFAULT 0, tainted INTEGER NOT NULL DEFAULT 0, blocked_results INTEGER NOT NULL DEFAULT 0,
+                dual_llm_results INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, agent_id, type, model))
+            """,
+            "CREATE INDEX interaction_rollups_agent ON interaction_rollups (agent_id, bucket)",
+        ],
     ]
 }

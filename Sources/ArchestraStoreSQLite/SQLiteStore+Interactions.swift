@@ -23,18 +23,26 @@ extension SQLiteStore {
         try await transaction { connection in
             for start in stride(from: 0, to: interactions.count, by: 100) {
                 let chunk = interactions[start..<min(start + 100, interactions.count)]
-                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
                 var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 12)
+                binds.reserveCapacity(chunk.count * 16)
                 for row in chunk {
                     binds += [
                         .uuid(row.id), .uuid(row.agentId), .text(row.type), .text(StoredJSON.encode(row.requestJSON)),
                         .text(StoredJSON.encode(row.responseJSON)), .optionalText(row.model), .integer(row.statusCode),
                         .float(row.durationMs), .text(StoredJSON.encode(row.evaluationJSON)), .date(row.createdAt),
                         .optionalText(row.userId), .optionalText(row.sessionId),
+                        .flag(row.summary?.tainted ?? false), .flag(row.summary?.refused ?? false),
+                        .optionalText(row.storedSummary.json.map(StoredJSON.encode)), .optionalText(row.storedSummary.searchText),
                     ]
                 }
-                _ = try await connection.query("INSERT INTO interactions (\(Self.interactionColumns)) VALUES \(placeholders)", binds)
+                _ = try await connection.query(
+                    "INSERT INTO interactions (\(Self.interactionColumns), tainted, refused, summary, search_text) VALUES \(placeholders)", binds
+                )
+            }
+            if let rollups = InteractionRollup.upsert(InteractionRollup.aggregate(interactions)) {
+                let (sql, values) = rollups.rendered { _ in "?" }
+                _ = try await connection.query(sql, values.map(Self.sqliteData))
             }
             try await Self.insertRelayedResponses(of: interactions, on: connection)
         }

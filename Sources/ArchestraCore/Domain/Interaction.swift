@@ -27,12 +27,15 @@ public struct Interaction: Sendable, Hashable {
     public var sessionId: String?
     /// A reply a later request may continue (Responses), stored with the record.
     public var relayedResponse: RelayedResponse?
+    /// What lists and counts need, taken when the interaction is recorded so they never parse the bodies.
+    public var summary: InteractionSummary?
 
     public init(
         id: UUID, agentId: UUID, type: String, requestJSON: String, responseJSON: String, model: String?,
         statusCode: Int, durationMs: Double, evaluationJSON: String, createdAt: Date, userId: String? = nil,
-        sessionId: String? = nil, relayedResponse: RelayedResponse? = nil
+        sessionId: String? = nil, relayedResponse: RelayedResponse? = nil, summary: InteractionSummary? = nil
     ) {
+        self.summary = summary
         self.userId = userId
         self.sessionId = sessionId
         self.relayedResponse = relayedResponse

@@ -122,6 +122,10 @@ public struct AnthropicMessagesAdapter: EndpointAdapter {
         Self.usage(in: response["usage"])
     }
 
+    public func replyText(in response: JSONValue) -> String? {
+        joinedText(response["content"])
+    }
+
     static func usage(in usage: JSONValue?) -> TokenUsage? {
         guard case .object(let object)? = usage else { return nil }
         let input = object["input_tokens"]?.intValue

@@ -129,6 +129,11 @@ public struct GeminiGenerateContentAdapter: EndpointAdapter {
         Self.usage(in: response["usageMetadata"])
     }
 
+    public func replyText(in response: JSONValue) -> String? {
+        let texts = (response["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
+        return texts.isEmpty ? nil : texts.joined()
+    }
+
     static func usage(in metadata: JSONValue?) -> TokenUsage? {
         guard case .object(let object)? = metadata else { return nil }
         let input = object["promptTokenCount"]?.intValue

@@ -45,10 +45,12 @@ extension ProxyPipeline {
             responseId: adapter.responseId(of: reply), exchange: exchange
         )
         var body = original
+        var sent = JSONValue.object(reply)
         if let refusal = judged.verdict.refusal {
-            body = JSONWriter.bytes(adapter.refusalResponse(replacing: reply, refusal: refusal))
+            sent = adapter.refusalResponse(replacing: reply, refusal: refusal)
+            body = JSONWriter.bytes(sent)
         }
-        await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), judged: judged)
+        await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), response: sent, judged: judged)
         return body
     }
 

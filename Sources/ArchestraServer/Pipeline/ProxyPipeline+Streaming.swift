@@ -51,6 +51,7 @@ extension ProxyPipeline {
         _ stream: GatedStream<T>, judged: JudgedReply?, status: Int, exchange: Exchange, callStarted: ContinuousClock.Instant
     ) async {
         services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: stream.usage)
-        await record(exchange, status: status, responseJSON: JSONWriter.string(stream.clientView), judged: judged)
+        let clientView = stream.clientView
+        await record(exchange, status: status, responseJSON: JSONWriter.string(clientView), response: clientView, judged: judged)
     }
 }

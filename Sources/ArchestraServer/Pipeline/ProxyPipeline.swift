@@ -164,16 +164,20 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         return try await bufferedResponse(response, headers: headers, exchange: exchange, callStarted: waitStarted)
     }
 
-    /// Queues the interaction record and counts the gateway's overhead.
-    func record(_ exchange: Exchange, status: Int, responseJSON: String, judged: JudgedReply? = nil) async {
+    /// Queues the interaction record (with its summary, from the values at hand) and counts the gateway's overhead.
+    func record(_ exchange: Exchange, status: Int, responseJSON: String, response: JSONValue? = nil, judged: JudgedReply? = nil) async {
         services.metrics.gatewayOverhead(provider: adapter.provider, duration: exchange.timing.overhead)
+        let evaluation = InteractionEvaluation(
+            context: exchange.context, dualLlm: Set(exchange.dualLlm.keys), calls: judged?.calls ?? [],
+            decisions: judged?.verdict.decisions ?? [], reply: judged?.hosted, tracksContinuation: adapter.tracksContinuation
+        )
+        let summary = InteractionSummary(
+            evaluation: evaluation, userText: adapter.latestUserText(in: exchange.request.body),
+            replyText: response.flatMap(adapter.replyText(in:))
+        )
         await exchange.draft.finish(
-            status: status, responseJSON: responseJSON,
-            evaluation: InteractionEvaluation(
-                context: exchange.context, dualLlm: Set(exchange.dualLlm.keys), calls: judged?.calls ?? [],
-                decisions: judged?.verdict.decisions ?? [], reply: judged?.hosted, tracksContinuation: adapter.tracksContinuation
-            ),
-            relayed: judged?.relayed, into: services.log
+            status: status, responseJSON: responseJSON, evaluation: evaluation, summary: summary, relayed: judged?.relayed,
+            into: services.log
         )
     }
 }

@@ -67,14 +67,15 @@ struct InteractionDraft: Sendable {
 
     /// Queues the finished record for the batched writer.
     func finish(
-        status: Int, responseJSON: String, evaluation: InteractionEvaluation, relayed: RelayedResponse?, into log: InteractionLogWriter
+        status: Int, responseJSON: String, evaluation: InteractionEvaluation, summary: InteractionSummary, relayed: RelayedResponse?,
+        into log: InteractionLogWriter
     ) async {
         let milliseconds = Double(timing.elapsed.nanoseconds) / 1e6
         await log.record(
             Interaction(
                 id: id, agentId: agentId, type: type, requestJSON: requestJSON, responseJSON: responseJSON, model: model,
                 statusCode: status, durationMs: milliseconds, evaluationJSON: JSONWriter.string(evaluation.json),
-                createdAt: arrivedAt, userId: userId, sessionId: sessionId, relayedResponse: relayed
+                createdAt: arrivedAt, userId: userId, sessionId: sessionId, relayedResponse: relayed, summary: summary
             )
         )
     }

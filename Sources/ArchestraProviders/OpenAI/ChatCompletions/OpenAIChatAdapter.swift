@@ -44,6 +44,10 @@ public struct OpenAIChatAdapter: EndpointAdapter {
         Self.usage(in: response["usage"])
     }
 
+    public func replyText(in response: JSONValue) -> String? {
+        joinedText(response["choices"]?.arrayValue?.first?["message"]?["content"])
+    }
+
     public func mockResponse(for request: PipelineRequest, created: Int) -> JSONValue {
         OpenAIChatMock.completion(created: created)
     }

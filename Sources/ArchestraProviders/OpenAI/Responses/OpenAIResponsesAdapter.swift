@@ -151,6 +151,13 @@ public struct OpenAIResponsesAdapter: EndpointAdapter {
         Self.usage(in: response["usage"])
     }
 
+    public func replyText(in response: JSONValue) -> String? {
+        let parts = (response["output"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "message" }
+            .flatMap { $0["content"]?.arrayValue ?? [] }
+        let texts = parts.compactMap { $0["type"]?.stringValue == "output_text" ? $0["text"]?.stringValue : nil }
+        return texts.isEmpty ? nil : texts.joined()
+    }
+
     /// `input_tokens` / `output_tokens` of a `usage` object.
     static func usage(in usage: JSONValue?) -> TokenUsage? {
         guard case .object(let object)? = usage else { return nil }
