@@ -127,14 +127,21 @@ struct VirtualKeyTests {
             let (_, revoked, revokedId) = try await Self.issue(live)
             #expect(try await live.send(.delete, "/api/keys/\(revokedId)").status == .ok)
             #expect(try await live.getJSON("/api/keys/\(revokedId)")["revokedAt"]?.stringValue != nil, "still listed, revoked")
-            let soon = Timestamp.format(Date().addingTimeInterval(0.3))
-            let (_, expiring, _) = try await Self.issue(live, expiresAt: soon)
+            // An expired key, written straight to the store (the admin API refuses a past expiry).
+            let (agentId, _, _) = try await Self.issue(live)
+            let expiring = VirtualKeySecret.generate()
+            try await live.gateway.store.insertVirtualKey(VirtualKey(
+                id: UUID(), agentId: try #require(UUID(uuidString: agentId)), name: "old", prefix: VirtualKeySecret.prefix(of: expiring),
+                secretHash: VirtualKeySecret.hash(expiring), createdAt: Date(timeIntervalSince1970: 1_700_000_000),
+                expiresAt: Date(timeIntervalSince1970: 1_700_000_060)
+            ))
+            live.gateway.keys.invalidate()
             let unknown = "sk-arch-" + String(repeating: "A", count: 43)
             let cases: [(String, String)] = [
                 (revoked, "The virtual key has been revoked"), (unknown, "Invalid virtual key"), ("sk-arch-short", "Malformed virtual key"),
+                (expiring, "The virtual key has expired"),
             ]
-            try await Task.sleep(for: .milliseconds(400))
-            for (secret, message) in cases + [(expiring, "The virtual key has expired")] {
+            for (secret, message) in cases {
                 let response = try await live.send(.post, endpoint.uri(secret), headers: endpoint.headers(secret), body: endpoint.body)
                 Self.expectVendorError(response, vendor: endpoint.vendor, status: 401, message: message)
             }
