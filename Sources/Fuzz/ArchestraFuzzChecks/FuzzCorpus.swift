@@ -10,9 +10,8 @@ public enum FuzzCorpus {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
         guard isDirectory.boolValue else { return [path] }
         let base = URL(fileURLWithPath: path)
-        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey]) else {
-            return []
-        }
+        let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey])
+        guard let walker else { return [] }
         var files: [String] = []
         for case let url as URL in walker where !url.lastPathComponent.hasPrefix(".") {
             if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true { files.append(url.path) }

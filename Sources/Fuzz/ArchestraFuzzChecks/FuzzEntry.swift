@@ -9,6 +9,7 @@ import CLibFuzzer
 /// like a crash, so libFuzzer saves it. Built normally it replays files: `fuzz-json [FILE|DIR…]` (default
 /// `Tests/Fuzz/json`) runs each file through the same check and exits non-zero when one fails.
 public enum FuzzEntry {
+    /// Runs `target` under libFuzzer (fuzzing build) or replays the files named on the command line.
     public static func main(_ target: FuzzTarget) -> Never {
         #if FUZZING
         runLibFuzzer(target)
@@ -43,6 +44,7 @@ public enum FuzzEntry {
 nonisolated(unsafe) private var fuzzedTarget = FuzzTarget.json
 
 extension FuzzEntry {
+    /// Hands the command line to libFuzzer; an input that breaks an invariant traps.
     static func runLibFuzzer(_ target: FuzzTarget) -> Never {
         fuzzedTarget = target
         var argc = CommandLine.argc

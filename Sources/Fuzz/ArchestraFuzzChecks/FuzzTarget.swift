@@ -44,6 +44,7 @@ struct FuzzFindings {
         if !condition { messages.append(message()) }
     }
 
+    /// Records `message`.
     mutating func fail(_ message: String) {
         messages.append(message)
     }

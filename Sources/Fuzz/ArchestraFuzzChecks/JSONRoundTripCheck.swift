@@ -3,14 +3,17 @@ import ArchestraCore
 /// `JSONParser.parse` on arbitrary bytes: it returns or throws (never traps), every entry point agrees, and what it
 /// accepts survives the writers: parse → write → parse gives the same value and the same bytes again.
 enum JSONRoundTripCheck {
+    /// Checks one input.
     static func run(_ input: [UInt8], _ findings: inout FuzzFindings) {
         let parsed: JSONValue
         do {
             parsed = try JSONParser.parse(input)
         } catch {
-            findings.expect((0...input.count).contains(error.offset), "error offset \(error.offset) outside the input (\(input.count) bytes)")
+            let offset = error.offset
+            findings.expect((0...input.count).contains(offset), "error offset \(offset) outside \(input.count) bytes")
             // The copying entry point (a sequence without contiguous storage) must refuse it too.
-            findings.expect((try? JSONParser.parse(input.lazy.map { $0 })) == nil, "the sequence entry point accepts what the byte one refused")
+            let viaSequence = try? JSONParser.parse(input.lazy.map { $0 })
+            findings.expect(viaSequence == nil, "the sequence entry point accepts what the byte one refused")
             return
         }
         let written = JSONWriter.bytes(parsed)
@@ -54,7 +57,9 @@ enum JSONRoundTripCheck {
             findings.fail("the shortest-number text does not parse: \(text.prefix(200))")
             return
         }
-        if let difference = numericDifference(parsed, value) { findings.fail("shortest numbers changed a value: \(difference)") }
+        if let difference = numericDifference(parsed, value) {
+            findings.fail("shortest numbers changed a value: \(difference)")
+        }
     }
 
     /// Where two values differ, comparing numbers by their double value; nil when they agree.

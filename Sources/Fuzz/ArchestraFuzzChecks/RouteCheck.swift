@@ -10,10 +10,32 @@ import ArchestraProviders
 /// here again, from the list of routes that cannot produce tool calls) or the operator allowed it; a pipeline
 /// route is a POST to one of its provider's endpoint shapes, with a metrics template that holds no client text.
 enum RouteCheck {
-    /// The methods the server hands to the classifier (ProviderRoutes.methods).
+    /// The methods the server hands to the classifier (ProviderRoutes.methods); POST twice, as the one that matters.
     static let methods = ["POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "POST"]
+    /// The agent id bit 7 puts first.
     static let agentId = "0b4c0a6e-2f6d-4c59-9a51-9d8c7e6f5a41"
 
+    /// One classification and what it must satisfy.
+    struct Case {
+        var method: String
+        var target: String
+        var provider: Provider
+        var forwardUnjudged: Bool
+        var route: ProxyRoute
+
+        /// The target's path, without the query.
+        var path: String { String(target.prefix { $0 != "?" }) }
+        /// `/v1/{provider}/`.
+        var prefix: String { "/v1/\(provider.rawValue)/" }
+
+        /// The request and its route, for messages.
+        var description: String {
+            let settings = "\(provider.rawValue), forwardUnjudged: \(forwardUnjudged)"
+            return "\(method) \(target.debugDescription) (\(settings)) → \(route)"
+        }
+    }
+
+    /// Checks one input.
     static func run(_ input: [UInt8], _ findings: inout FuzzFindings) {
         let control = input.first ?? 0
         let provider = Provider.allCases[Int(control & 0x03) % Provider.allCases.count]
@@ -24,71 +46,64 @@ enum RouteCheck {
         if control & 0x80 != 0 { target += "\(agentId)/" }
         target += String(decoding: input.dropFirst(), as: UTF8.self)
 
-        let route = RouteClassifier.classify(method: method, target: target, provider: provider, forwardUnjudged: forwardUnjudged)
-        let again = RouteClassifier.classify(method: method, target: target, provider: provider, forwardUnjudged: forwardUnjudged)
-        findings.expect(route == again, "classifying twice gave two answers")
-        let context = "\(method) \(target.debugDescription) (\(provider.rawValue), forwardUnjudged: \(forwardUnjudged)) → \(route)"
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let classify = {
+            RouteClassifier.classify(
+                method: method, target: target, provider: provider, forwardUnjudged: forwardUnjudged
+            )
+        }
+        let route = classify()
+        let check = Case(
+            method: method, target: target, provider: provider, forwardUnjudged: forwardUnjudged, route: route
+        )
+        findings.expect(classify() == route, "classifying twice gave two answers: \(check.description)")
         switch route {
-        case .pipeline(let pipeline):
-            checkPipeline(pipeline, method: method, provider: provider, path: path, context: context, &findings)
-        case .passThrough(let upstreamPath):
-            checkPassThrough(upstreamPath, method: method, provider: provider, forwardUnjudged: forwardUnjudged, path: path, context: context, &findings)
+        case .pipeline(let pipeline): checkPipeline(pipeline, check, &findings)
+        case .passThrough(let upstreamPath): checkPassThrough(upstreamPath, check, &findings)
         case .refused(let refusal):
-            findings.expect(refusal.status == 400 || refusal.status == 404, "refused with status \(refusal.status): \(context)")
+            findings.expect([400, 404].contains(refusal.status), "refused with \(refusal.status): \(check.description)")
         }
     }
 
-    private static func checkPipeline(
-        _ route: PipelineRoute, method: String, provider: Provider, path: String, context: String, _ findings: inout FuzzFindings
-    ) {
-        findings.expect(method == "POST", "a \(method) went to the pipeline: \(context)")
-        findings.expect(route.endpoint.provider == provider, "the endpoint is \(route.endpoint) under /v1/\(provider.rawValue): \(context)")
+    private static func checkPipeline(_ route: PipelineRoute, _ check: Case, _ findings: inout FuzzFindings) {
+        let context = check.description
+        findings.expect(check.method == "POST", "a \(check.method) went to the pipeline: \(context)")
+        findings.expect(route.endpoint.provider == check.provider, "another provider's endpoint: \(context)")
         findings.expect(RouteSpec.isPlainPath(route.upstreamPath), "unsafe upstream path: \(context)")
+        let fromRequest = check.path.hasSuffix(route.upstreamPath)
+        findings.expect(fromRequest, "upstream path not taken from the request: \(context)")
         if let agent = route.agentSegment {
             findings.expect(RouteSpec.isPlainSegment(agent), "unsafe agent segment: \(context)")
-            findings.expect(path.hasPrefix("/v1/\(provider.rawValue)/\(agent)/"), "the agent segment is not the first segment: \(context)")
+            findings.expect(check.path.hasPrefix(check.prefix + agent + "/"), "agent not the first segment: \(context)")
         }
         let agentPart = route.agentSegment == nil ? "" : "/:agentId"
+        let expected: (path: String, templates: [String])
         switch route.endpoint {
-        case .openAIChatCompletions:
-            findings.expect(route.upstreamPath == "/chat/completions", "chat completions go elsewhere: \(context)")
-            findings.expect(route.template == "/v1/openai\(agentPart)/chat/completions", "template: \(context)")
-        case .openAIResponses:
-            findings.expect(route.upstreamPath == "/responses", "responses go elsewhere: \(context)")
-            findings.expect(route.template == "/v1/openai\(agentPart)/responses", "template: \(context)")
+        case .openAIChatCompletions: expected = ("/chat/completions", ["/v1/openai\(agentPart)/chat/completions"])
+        case .openAIResponses: expected = ("/responses", ["/v1/openai\(agentPart)/responses"])
         case .anthropicMessages:
-            findings.expect(route.upstreamPath == "/messages", "messages go elsewhere: \(context)")
-            findings.expect(
-                ["/v1/anthropic\(agentPart)/messages", "/v1/anthropic\(agentPart)/v1/messages"].contains(route.template),
-                "template: \(context)"
-            )
+            expected = ("/messages", ["/v1/anthropic\(agentPart)/messages", "/v1/anthropic\(agentPart)/v1/messages"])
         case .geminiGenerateContent:
-            checkGemini(route, agentPart: agentPart, path: path, context: context, &findings)
+            let model = route.facts.model ?? ""
+            let action = route.facts.streaming ? "streamGenerateContent" : "generateContent"
+            let modelIsPlain = !model.contains(":") && RouteSpec.isPlainSegment(model)
+            findings.expect(modelIsPlain, "bad model \(model.debugDescription): \(context)")
+            expected = ("/models/\(model):\(action)", ["/v1/gemini\(agentPart)/models/:model:\(action)"])
         }
-        findings.expect(path.hasSuffix(route.upstreamPath), "the upstream path is not the end of the request's path: \(context)")
+        findings.expect(route.upstreamPath == expected.path, "the endpoint goes elsewhere: \(context)")
+        findings.expect(expected.templates.contains(route.template), "template \(route.template): \(context)")
     }
 
-    private static func checkGemini(_ route: PipelineRoute, agentPart: String, path: String, context: String, _ findings: inout FuzzFindings) {
-        let model = route.facts.model ?? ""
-        let action = route.facts.streaming ? "streamGenerateContent" : "generateContent"
-        findings.expect(!model.isEmpty && !model.contains(":") && RouteSpec.isPlainSegment(model), "bad model \(model.debugDescription): \(context)")
-        findings.expect(route.upstreamPath == "/models/\(model):\(action)", "generateContent goes elsewhere: \(context)")
-        findings.expect(route.template == "/v1/gemini\(agentPart)/models/:model:\(action)", "template: \(context)")
-    }
-
-    private static func checkPassThrough(
-        _ upstreamPath: String, method: String, provider: Provider, forwardUnjudged: Bool, path: String, context: String,
-        _ findings: inout FuzzFindings
-    ) {
+    private static func checkPassThrough(_ upstreamPath: String, _ check: Case, _ findings: inout FuzzFindings) {
+        let context = check.description
         findings.expect(RouteSpec.isPlainPath(upstreamPath), "unsafe upstream path: \(context)")
-        findings.expect(path.hasPrefix("/v1/\(provider.rawValue)/"), "forwarded from outside /v1/\(provider.rawValue)/: \(context)")
+        findings.expect(check.path.hasPrefix(check.prefix), "forwarded from outside \(check.prefix): \(context)")
         if upstreamPath != "/" {
-            findings.expect(path.hasSuffix(upstreamPath), "the upstream path is not the end of the request's path: \(context)")
+            findings.expect(check.path.hasSuffix(upstreamPath), "upstream path not taken from the request: \(context)")
         }
-        let writes = method == "POST" || method == "PUT" || method == "PATCH"
-        if writes, !forwardUnjudged {
-            findings.expect(RouteSpec.allowsUnjudged(upstreamPath, provider: provider), "an unjudged \(method) off the allow-list was forwarded: \(context)")
+        let writes = ["POST", "PUT", "PATCH"].contains(check.method)
+        if writes, !check.forwardUnjudged {
+            let allowed = RouteSpec.allowsUnjudged(upstreamPath, provider: check.provider)
+            findings.expect(allowed, "an unjudged \(check.method) off the allow-list was forwarded: \(context)")
         }
     }
 }

@@ -6,7 +6,8 @@ enum RouteSpec {
     static func isPlainPath(_ path: String) -> Bool {
         guard path.first == "/" else { return false }
         if path == "/" { return true }
-        return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).allSatisfy { isPlainSegment(String($0)) }
+        let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        return segments.allSatisfy { isPlainSegment(String($0)) }
     }
 
     /// Not empty, not `.` or `..`, only `A–Z a–z 0–9 . _ ~ : @ -` (so no `%`, `?`, `#`, `/` or `\`).
@@ -14,7 +15,8 @@ enum RouteSpec {
         guard !segment.isEmpty, segment != ".", segment != ".." else { return false }
         return segment.utf8.allSatisfy { byte in
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"): true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): true
             default: ".-_~:@".utf8.contains(byte)
             }
         }
@@ -29,14 +31,17 @@ enum RouteSpec {
             case "embeddings", "moderations", "files": return segments.count == 1
             case "images", "audio": return segments.count >= 2
             case "uploads", "conversations": return true
-            case "responses": return segments == ["responses", "input_tokens"] || (segments.count == 3 && segments[2] == "cancel")
+            case "responses":
+                return segments == ["responses", "input_tokens"] || (segments.count == 3 && segments[2] == "cancel")
             default: return false
             }
         case .anthropic:
             return segments == ["messages", "count_tokens"]
         case .gemini:
             // Google's custom verbs follow the last colon: `models/{model}:{action}`.
-            guard segments.count == 2, segments[0] == "models", let colon = segments[1].lastIndex(of: ":") else { return false }
+            guard segments.count == 2, segments[0] == "models", let colon = segments[1].lastIndex(of: ":") else {
+                return false
+            }
             let model = segments[1][..<colon]
             let action = segments[1][segments[1].index(after: colon)...]
             return !model.isEmpty && ["countTokens", "embedContent", "batchEmbedContents"].contains(action)

@@ -9,36 +9,49 @@ import ArchestraProviders
 /// is every byte received when nothing is refused; a hold always has calls to judge; a refusal is SSE events
 /// that carry the refusal text and no tool call, and the record of a refused stream shows no tool call.
 struct StreamCheck<Adapter: EndpointAdapter> {
+    /// The endpoint whose transducer and refusal are checked.
     let adapter: Adapter
 
     init(_ adapter: Adapter) {
         self.adapter = adapter
     }
 
+    /// The refusal reason of a tainted context.
     static var reason: String { "Tool invocation blocked: context contains untrusted data" }
 
+    /// Checks one input.
     func run(_ input: [UInt8], _ findings: inout FuzzFindings) {
         let stream = StreamInput(input)
         let events = decode([stream.body[...]])
-        findings.expect(decode(stream.pieces) == events, "the pieces decode to other events than the whole body (cuts \(stream.cuts))")
+        let piecewise = decode(stream.pieces)
+        findings.expect(piecewise == events, "the pieces decode to other events than the body (cuts \(stream.cuts))")
         findings.expect(events.flatMap(\.raw) == stream.body, "the events' bytes are not the body")
 
         let whole = GateRun(adapter: adapter, pieces: [stream.body[...]])
         let cut = GateRun(adapter: adapter, pieces: stream.pieces)
-        if let difference = whole.difference(from: cut) { findings.fail("the pieces change \(difference) (cuts \(stream.cuts))") }
+        if let difference = whole.difference(from: cut) {
+            findings.fail("the pieces change \(difference) (cuts \(stream.cuts))")
+        }
         check(whole, events: events, body: stream.body, &findings)
     }
 
-    private func check(_ run: GateRun<Adapter>, events: [ServerSentEvent], body: [UInt8], _ findings: inout FuzzFindings) {
+    private func check(
+        _ run: GateRun<Adapter>, events: [ServerSentEvent], body: [UInt8], _ findings: inout FuzzFindings
+    ) {
         findings.expect(run.receivedBytes == body.count, "received \(run.receivedBytes) bytes of \(body.count)")
         // The oracle: everything from the first event that carries a tool call on is held.
         let firstCall = events.firstIndex { adapter.carriesToolCall($0) } ?? events.count
-        findings.expect(run.forwarded == events[..<firstCall].flatMap(\.raw), "forwarded other bytes than the events before the first tool call")
-        findings.expect(run.released == events[firstCall...].flatMap(\.raw), "held other bytes than the events from the first tool call on")
+        let before = events[..<firstCall].flatMap(\.raw)
+        let from = events[firstCall...].flatMap(\.raw)
+        findings.expect(run.forwarded == before, "forwarded other bytes than the events before the first tool call")
+        findings.expect(run.released == from, "held other bytes than the events from the first tool call on")
         findings.expect(run.forwarded + run.released == body, "forwarded + held is not every byte received")
-        findings.expect((run.heldCalls != nil) == (firstCall < events.count), "holding: \(run.heldCalls != nil), tool-call event: \(firstCall < events.count)")
+        let holds = run.heldCalls != nil
+        let hasCall = firstCall < events.count
+        findings.expect(holds == hasCall, "holding: \(holds), tool-call event: \(hasCall)")
         if let calls = run.heldCalls {
-            findings.expect(!calls.isEmpty, "the stream is held but there is no call to judge: its tool-call events would be released unjudged")
+            // Released, the held events would reach the client without a verdict on their calls.
+            findings.expect(!calls.isEmpty, "the stream is held but there is no call to judge")
             checkRefusal(run, &findings)
         } else {
             findings.expect(run.refusal.isEmpty, "a refusal was written for a stream that held nothing")
@@ -52,7 +65,8 @@ struct StreamCheck<Adapter: EndpointAdapter> {
         findings.expect(events.flatMap(\.raw) == run.refusal, "the refusal has bytes outside its events")
         var carriesText = false
         for event in events {
-            findings.expect(!adapter.carriesToolCall(event), "a refusal event carries a tool call: \(event.data.prefix(300))")
+            let carries = adapter.carriesToolCall(event)
+            findings.expect(!carries, "a refusal event carries a call: \(event.data.prefix(300))")
             if event.data == "[DONE]" { continue }
             guard let data = try? JSONParser.parse(event.data) else {
                 findings.fail("a refusal event's data is not JSON: \(event.data.prefix(300))")
@@ -66,7 +80,8 @@ struct StreamCheck<Adapter: EndpointAdapter> {
             return
         }
         findings.expect(adapter.toolCalls(inResponse: view).isEmpty, "the refused stream's record holds a tool call")
-        findings.expect(strings(in: run.refusedView).contains { $0.containsBytes(content) }, "the refused stream's record lacks the refusal text")
+        let recorded = strings(in: run.refusedView).contains { $0.containsBytes(content) }
+        findings.expect(recorded, "the refused stream's record lacks the refusal text")
     }
 
     private func decode(_ pieces: [ArraySlice<UInt8>]) -> [ServerSentEvent] {
@@ -130,9 +145,9 @@ struct GateRun<Adapter: EndpointAdapter> {
         if toolCalls != other.toolCalls { return "the tool calls" }
         if usage != other.usage { return "the usage" }
         if released != other.released { return "the held bytes" }
-        if JSONWriter.bytes(releasedView) != JSONWriter.bytes(other.releasedView) { return "the record of the released stream" }
+        if JSONWriter.bytes(releasedView) != JSONWriter.bytes(other.releasedView) { return "the released record" }
         if refusal != other.refusal { return "the refusal bytes" }
-        if JSONWriter.bytes(refusedView) != JSONWriter.bytes(other.refusedView) { return "the record of the refused stream" }
+        if JSONWriter.bytes(refusedView) != JSONWriter.bytes(other.refusedView) { return "the refused record" }
         return nil
     }
 }
