@@ -91,8 +91,28 @@ let package = Package(
             dependencies: ["ArchestraCore", "ArchestraServer", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/ReferenceServer"
         ),
+        // Fuzzing (scripts/fuzz.sh): the checks every fuzzer runs, shared with the regression tests that replay
+        // the kept inputs; libFuzzer's driver entry point; one executable per fuzzer. Built normally, each
+        // executable replays files; built with -DFUZZING and -sanitize=fuzzer, it is a libFuzzer fuzzer.
+        .target(
+            name: "ArchestraFuzzChecks",
+            dependencies: ["ArchestraCore", "ArchestraProviders", "CLibFuzzer"],
+            path: "Sources/Fuzz/ArchestraFuzzChecks"
+        ),
+        .target(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"),
+        .executableTarget(name: "fuzz-json", dependencies: ["ArchestraFuzzChecks"], path: "Sources/Fuzz/FuzzJSON"),
+        .executableTarget(name: "fuzz-route", dependencies: ["ArchestraFuzzChecks"], path: "Sources/Fuzz/FuzzRoute"),
+        .executableTarget(
+            name: "fuzz-stream-openai", dependencies: ["ArchestraFuzzChecks"], path: "Sources/Fuzz/FuzzStreamOpenAI"
+        ),
+        .executableTarget(
+            name: "fuzz-stream-anthropic", dependencies: ["ArchestraFuzzChecks"], path: "Sources/Fuzz/FuzzStreamAnthropic"
+        ),
+        .executableTarget(
+            name: "fuzz-stream-gemini", dependencies: ["ArchestraFuzzChecks"], path: "Sources/Fuzz/FuzzStreamGemini"
+        ),
         .testTarget(name: "ArchestraCoreTests", dependencies: ["ArchestraCore"]),
-        .testTarget(name: "ArchestraProvidersTests", dependencies: ["ArchestraProviders"]),
+        .testTarget(name: "ArchestraProvidersTests", dependencies: ["ArchestraProviders", "ArchestraFuzzChecks"]),
         .testTarget(
             name: "ArchestraStoreTests",
             dependencies: [

@@ -7,13 +7,18 @@
 #    against real PostgreSQL as well as SQLite (ARCHESTRA_REQUIRE_POSTGRES=1
 #    turns a missing database into a failure instead of a silent skip).
 # 2. The real-client checks: the official OpenAI, Anthropic and Google Gen AI
-#    SDKs against the built gateway, in mock mode (with the refusal checks) and
-#    in front of a fake upstream (scripts/sdk-checks/run.sh).
+#    SDKs and two agent frameworks (pydantic-ai, the OpenAI Agents SDK) against
+#    the built gateway, in mock mode (with the refusal checks) and in front of a
+#    fake upstream (scripts/sdk-checks/run.sh).
+# 3. The fuzzers: each libFuzzer target (Sources/Fuzz) built with the fuzzer and
+#    address sanitizers and run for ARCHESTRA_FUZZ_SECONDS (default 20) seconds
+#    (scripts/fuzz.sh); a crash is saved under Tests/Fuzz/<target>/regressions/,
+#    where step 1 replays it on later runs. 0 replays the kept inputs only.
 #
 # Works as root on a fresh Debian machine with only Swift installed: it
 # installs PostgreSQL and the Python venv when they are missing, and reuses
-# them on later runs. Both stages always run, so one run reports everything;
-# the exit status is non-zero when either failed.
+# them on later runs. Every stage always runs, so one run reports everything;
+# the exit status is non-zero when any failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,6 +65,11 @@ else
     sdk_status=1
 fi
 
+# libFuzzer and lld come with the Swift toolchain; the instrumented build has its own scratch folder.
+echo "==> fuzzing (scripts/fuzz.sh, ${ARCHESTRA_FUZZ_SECONDS:-20} s per target)"
+fuzz_status=0
+bash scripts/fuzz.sh "${ARCHESTRA_FUZZ_SECONDS:-20}" 2>&1 | tee "$LOGS/fuzz.log" || fuzz_status=$?
+
 # One closing line for people and CI: every test and check counted, with a
 # stage that produced no counts (a build failure, say) counted as one failure.
 read -r swift_passed swift_failed swift_skipped < <(python3 scripts/lib/swift_test_counts.py "$LOGS/swift-test.log"; echo) || true
@@ -70,8 +80,13 @@ if [[ $(grep -E '^sdk-checks: [0-9]+ passed' "$LOGS/sdk-checks.log" 2>/dev/null 
     sdk_passed=${BASH_REMATCH[1]} sdk_failed=${BASH_REMATCH[2]}
 fi
 if [[ $sdk_status != 0 && $sdk_failed == 0 ]]; then sdk_failed=1; fi
+fuzz_passed=0 fuzz_failed=0
+if [[ $(grep -E '^fuzz: [0-9]+ passed' "$LOGS/fuzz.log" 2>/dev/null | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    fuzz_passed=${BASH_REMATCH[1]} fuzz_failed=${BASH_REMATCH[2]}
+fi
+if [[ $fuzz_status != 0 && $fuzz_failed == 0 ]]; then fuzz_failed=1; fi
 
 echo
-echo "swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status); sdk checks: $sdk_passed passed, $sdk_failed failed (exit $sdk_status)"
-echo "summary: $((swift_passed + sdk_passed)) passed, $((swift_failed + sdk_failed)) failed, $swift_skipped skipped"
-[[ $swift_status == 0 && $sdk_status == 0 ]]
+echo "swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status); sdk checks: $sdk_passed passed, $sdk_failed failed (exit $sdk_status); fuzz: $fuzz_passed passed, $fuzz_failed failed (exit $fuzz_status)"
+echo "summary: $((swift_passed + sdk_passed + fuzz_passed)) passed, $((swift_failed + sdk_failed + fuzz_failed)) failed, $swift_skipped skipped"
+[[ $swift_status == 0 && $sdk_status == 0 && $fuzz_status == 0 ]]

