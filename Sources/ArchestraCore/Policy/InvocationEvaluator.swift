@@ -94,6 +94,13 @@ public struct CallsVerdict: Sendable {
     public var refusedCall: NeutralToolCall?
     public var refusal: Refusal?
 
+    /// A refusal decided before judging (one entry, refused with its reason).
+    public init(refusing refusal: Refusal) {
+        decisions = [.refused(refusal.reason)]
+        refusedCall = NeutralToolCall(id: refusal.callId, name: refusal.toolName, arguments: .unparseable(refusal.arguments))
+        self.refusal = refusal
+    }
+
     /// Judges every call in order.
     public init(_ calls: [NeutralToolCall], contextIsTrusted: Bool, snapshot: PolicySnapshot) {
         let judged = InvocationEvaluator.judgeAll(calls, contextIsTrusted: contextIsTrusted, snapshot: snapshot)

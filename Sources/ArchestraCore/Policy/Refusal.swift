@@ -13,6 +13,13 @@ public struct Refusal: Sendable, Hashable {
         self.reason = reason
     }
 
+    /// The refusal that ends a stream whose held events hold no call the gateway can judge (an event it could
+    /// not read started the hold): nothing after that event is forwarded.
+    public static let unreadableStream = Refusal(
+        call: NeutralToolCall(id: "", name: "unknown", arguments: .unparseable("")),
+        reason: "The provider sent a stream event the gateway could not read; nothing from it on was forwarded"
+    )
+
     /// What ordinary clients read as the assistant's message.
     public var content: String {
         "\nI tried to invoke the \(toolName) tool with the following arguments: \(arguments).\n\nHowever, I was denied by a tool invocation policy:\n\n\(reason)"

@@ -134,7 +134,8 @@ public struct AnthropicMessagesStream: StreamTransducer {
     public init() {}
 
     public func observe(_ event: ServerSentEvent) -> (observation: JSONObject?, carriesToolCall: Bool) {
-        guard case .object(let data)? = try? JSONParser.parse(event.data) else { return (nil, false) }
+        if event.data.isEmpty { return (nil, false) }
+        guard case .object(let data)? = try? JSONParser.parse(event.data) else { return (nil, StreamEvents.unreadableHolds) }
         switch data["type"]?.stringValue {
         case "content_block_start":
             return (data, data["content_block"]?.objectValue.map(AnthropicStreamAssembler.isToolUse) ?? false)

@@ -74,7 +74,8 @@ public struct GeminiGenerateContentStream: StreamTransducer {
     public init() {}
 
     public func observe(_ event: ServerSentEvent) -> (observation: JSONObject?, carriesToolCall: Bool) {
-        guard case .object(let chunk)? = try? JSONParser.parse(event.data) else { return (nil, false) }
+        if event.data.isEmpty { return (nil, false) }
+        guard case .object(let chunk)? = try? JSONParser.parse(event.data) else { return (nil, StreamEvents.unreadableHolds) }
         return (chunk, !GeminiGenerateContentAdapter.toolCalls(in: chunk["candidates"]?.arrayValue ?? []).isEmpty)
     }
 

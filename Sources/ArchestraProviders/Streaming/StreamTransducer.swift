@@ -33,3 +33,10 @@ extension StreamTransducer {
     public func hostedResults() -> [NeutralToolResult] { [] }
     public var responseId: String? { nil }
 }
+
+/// Rules every endpoint's stream follows.
+public enum StreamEvents {
+    /// An event whose data the gateway cannot read might be a tool call a client can read (Python's JSON parser
+    /// takes `NaN`, for one), so it starts the hold; a hold with no call the gateway can judge ends in a refusal.
+    public static let unreadableHolds = true
+}

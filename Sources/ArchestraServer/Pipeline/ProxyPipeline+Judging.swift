@@ -42,6 +42,14 @@ extension ProxyPipeline {
     }
 }
 
+extension JudgedReply {
+    /// A stream held from an event the gateway could not read, with no call to judge: refused as a whole.
+    static var unreadableStream: JudgedReply {
+        let verdict = CallsVerdict(refusing: .unreadableStream)
+        return JudgedReply(calls: [verdict.refusedCall!], verdict: verdict, hosted: nil, relayed: nil)
+    }
+}
+
 extension Array where Element == NeutralToolResult {
     /// The results, each without a tool name given the name its call id has in `names`.
     func naming(from names: [String: String]) -> [NeutralToolResult] {

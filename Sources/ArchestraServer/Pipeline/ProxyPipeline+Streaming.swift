@@ -31,9 +31,14 @@ extension ProxyPipeline {
                 }
                 let (trailing, heldCalls) = stream.end()
                 if !trailing.isEmpty { try await writer.write(ByteBuffer(bytes: trailing)) }
-                judged = await pipeline.judgeReply(
-                    calls: heldCalls ?? [], hosted: stream.hostedResults, responseId: stream.responseId, exchange: exchange
-                )
+                if heldCalls?.isEmpty == true {
+                    // Held events with no call to judge cannot be vouched for: refused.
+                    judged = .unreadableStream
+                } else {
+                    judged = await pipeline.judgeReply(
+                        calls: heldCalls ?? [], hosted: stream.hostedResults, responseId: stream.responseId, exchange: exchange
+                    )
+                }
                 let closing = stream.conclude(refusing: judged?.verdict.refusal)
                 if !closing.isEmpty { try await writer.write(ByteBuffer(bytes: closing)) }
                 try await writer.finish(nil)

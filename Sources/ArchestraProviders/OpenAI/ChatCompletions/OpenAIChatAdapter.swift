@@ -72,7 +72,8 @@ public struct OpenAIChatStream: StreamTransducer {
     }
 
     public func observe(_ event: ServerSentEvent) -> (observation: JSONObject?, carriesToolCall: Bool) {
-        guard event.data != "[DONE]", case .object(let chunk)? = try? JSONParser.parse(event.data) else { return (nil, false) }
+        if event.data == "[DONE]" || event.data.isEmpty { return (nil, false) }
+        guard case .object(let chunk)? = try? JSONParser.parse(event.data) else { return (nil, StreamEvents.unreadableHolds) }
         return (chunk, OpenAIChatAdapter.chunkCarriesToolCall(chunk))
     }
 

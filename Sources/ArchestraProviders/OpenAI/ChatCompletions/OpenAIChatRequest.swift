@@ -33,6 +33,11 @@ public struct OpenAIChatRequest: Sendable {
         }
         self.body = body
         self.model = model
+        // The deprecated `functions` API has its own call and result shapes; rather than forward calls it does not
+        // judge, the gateway refuses it.
+        for legacy in ["functions", "function_call"] where body[legacy].map({ !$0.isNull }) ?? false {
+            throw ProviderRequestError("Field '\(legacy)' (the deprecated functions API) is not accepted; declare 'tools' instead")
+        }
         self.toolDeclarations = try Self.declarations(in: body["tools"])
     }
 

@@ -68,6 +68,12 @@ extension OpenAIChatAdapter {
         var calls: [NeutralToolCall] = []
         for choice in completion["choices"]?.arrayValue ?? [] {
             for call in choice["message"]?["tool_calls"]?.arrayValue ?? [] { calls.append(neutralCall(call)) }
+            // A legacy `function_call` is a call too, whatever the request asked for.
+            if let function = choice["message"]?["function_call"], !function.isNull {
+                calls.append(NeutralToolCall(
+                    id: "function_call", name: function["name"]?.stringValue ?? "", argumentsText: function["arguments"]?.stringValue ?? ""
+                ))
+            }
         }
         return calls
     }
@@ -115,6 +121,7 @@ extension OpenAIChatAdapter {
     public static func chunkCarriesToolCall(_ chunk: JSONObject) -> Bool {
         for choice in chunk["choices"]?.arrayValue ?? [] {
             if let calls = choice["delta"]?["tool_calls"]?.arrayValue, !calls.isEmpty { return true }
+            if let function = choice["delta"]?["function_call"], !function.isNull { return true }
         }
         return false
     }

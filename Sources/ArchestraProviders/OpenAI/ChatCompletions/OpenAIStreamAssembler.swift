@@ -7,6 +7,8 @@ public struct OpenAIStreamAssembler: Sendable {
         var content: String?
         var refusal: String?
         var toolCalls: [Int: ToolCallState] = [:]
+        /// A legacy `function_call`, streamed as name and argument pieces.
+        var functionCall: (name: String, arguments: String)?
         var finishReason: JSONValue = .null
     }
 
@@ -52,6 +54,12 @@ public struct OpenAIStreamAssembler: Sendable {
             if let role = delta["role"], !role.isNull { state.role = role }
             if let text = delta["content"]?.stringValue { state.content = (state.content ?? "") + text }
             if let text = delta["refusal"]?.stringValue { state.refusal = (state.refusal ?? "") + text }
+            if case .object(let function)? = delta["function_call"] {
+                var current = state.functionCall ?? ("", "")
+                current.name += function["name"]?.stringValue ?? ""
+                current.arguments += function["arguments"]?.stringValue ?? ""
+                state.functionCall = current
+            }
             for call in delta["tool_calls"]?.arrayValue ?? [] {
                 let callIndex = call["index"]?.intValue ?? 0
                 var callState = state.toolCalls[callIndex] ?? ToolCallState()
@@ -77,6 +85,9 @@ public struct OpenAIStreamAssembler: Sendable {
                 ("role", state.role), ("content", state.content.map(JSONValue.string) ?? .null),
                 ("refusal", state.refusal.map(JSONValue.string) ?? .null),
             ])
+            if let function = state.functionCall {
+                message["function_call"] = ["name": .string(function.name), "arguments": .string(function.arguments)]
+            }
             if !state.toolCalls.isEmpty {
                 message["tool_calls"] = .array(state.toolCalls.keys.sorted().map { callIndex in
                     let call = state.toolCalls[callIndex]!

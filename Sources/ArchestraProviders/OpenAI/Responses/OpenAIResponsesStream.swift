@@ -26,7 +26,8 @@ public struct OpenAIResponsesStream: StreamTransducer {
     }
 
     public func observe(_ event: ServerSentEvent) -> (observation: JSONObject?, carriesToolCall: Bool) {
-        guard case .object(let data)? = try? JSONParser.parse(event.data) else { return (nil, false) }
+        if event.data.isEmpty { return (nil, false) }
+        guard case .object(let data)? = try? JSONParser.parse(event.data) else { return (nil, StreamEvents.unreadableHolds) }
         return (data, carriesToolCall(data))
     }
 
