@@ -27,7 +27,7 @@ extension Agent {
 
 /// How a client's `User-Agent` becomes an agent name.
 public enum AgentName {
-    /// Longest name taken from a `User-Agent`, in characters.
+    /// Longest name taken from a `User-Agent`, in Unicode scalars (so at most 512 bytes).
     public static let maxLength = 128
 
     /// The `User-Agent`, control characters removed and cut to `maxLength`; `Default Agent` when nothing is left.
@@ -35,7 +35,9 @@ public enum AgentName {
         let cleaned = String(String.UnicodeScalarView((userAgent ?? "").unicodeScalars.filter { !$0.properties.isControl(orFormat: false) }))
             .trimmingCharacters(in: .whitespaces)
         guard !cleaned.isEmpty else { return Agent.defaultName }
-        return String(cleaned.prefix(maxLength))
+        // Cut by scalars, not by characters: one character may hold any number of combining marks, so a
+        // character count would let a 64 KB User-Agent through whole.
+        return String(String.UnicodeScalarView(cleaned.unicodeScalars.prefix(maxLength)))
     }
 }
 
