@@ -1,3 +1,4 @@
+import ArchestraCore
 import Foundation
 
 /// How JSON text is kept when a database cannot hold it as it is.
@@ -23,9 +24,39 @@ public enum StoredJSON {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// True when `text` holds what `jsonb` refuses, or looks like the wrapper itself.
+    /// True when `text` holds what `jsonb` refuses, or could read back as the wrapper itself.
     public static func needsWrapping(_ text: String) -> Bool {
-        wrappedPayload(text) != nil || hasUnstorableEscape(text)
+        wrappedPayload(text) != nil || hasUnstorableEscape(text) || couldReadAsWrapper(text)
+    }
+
+    /// Whether the database could give the document back in the wrapper's shape: `jsonb` drops whitespace, keeps
+    /// only the last of duplicate keys and decodes escapes, so `{"$archestraRaw":"x","$archestraRaw":"aGk="}` or
+    /// `{"\u0024archestraRaw":"aGk="}` would otherwise read back as "hi". Only an object whose first key is the
+    /// wrapper's can, so only such a document is parsed; one that does not parse is wrapped too, wrapping being
+    /// lossless.
+    static func couldReadAsWrapper(_ text: String) -> Bool {
+        guard firstKey(of: text) == wrapperKey else { return false }
+        guard let value = try? JSONParser.parse(text) else { return true }
+        guard case .object(let object) = value else { return false }
+        return object.members.allSatisfy { $0.key == wrapperKey }
+    }
+
+    /// The first member's key of an object's text, escapes decoded; nil when the text does not start that way.
+    static func firstKey(of text: String) -> String? {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var bytes = text.utf8.drop(while: isSpace)
+        guard bytes.first == UInt8(ascii: "{") else { return nil }
+        bytes = bytes.dropFirst().drop(while: isSpace)
+        guard bytes.first == UInt8(ascii: "\"") else { return nil }
+        var end = bytes.index(after: bytes.startIndex)
+        var escaped = false
+        while end < bytes.endIndex {
+            let byte = bytes[end]
+            if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { break }
+            end = bytes.index(after: end)
+        }
+        guard end < bytes.endIndex else { return nil }
+        return (try? JSONParser.parse(String(decoding: bytes[bytes.startIndex...end], as: UTF8.self)))?.stringValue
     }
 
     /// The base64 payload when `text` is exactly a wrapper object (any whitespace, as PostgreSQL may re-render it).

@@ -32,12 +32,12 @@ extension Agent {
 /// digit (or `v` and a digit); a token that is only a version is dropped, and so is a parenthesised comment
 /// (operating system, runtime). Control characters are removed and the result is cut to `maxLength`.
 public enum AgentName {
-    /// Longest name taken from a `User-Agent`, in characters.
+    /// Longest name taken from a `User-Agent`, in Unicode scalars (so at most 512 bytes).
     public static let maxLength = 128
 
     /// The agent name for a `User-Agent`; `Default Agent` when nothing is left.
     public static func fromUserAgent(_ userAgent: String?) -> String {
-        let cleaned = String(String.UnicodeScalarView((userAgent ?? "").unicodeScalars.filter { !$0.properties.isControl(orFormat: false) }))
+        let cleaned = String(String.UnicodeScalarView((userAgent ?? "").unicodeScalars.filter { !$0.properties.isControl(orFormat: true) }))
         var kept: [Substring] = []
         var inComment = 0
         for token in cleaned.split(whereSeparator: \.isWhitespace) {
@@ -55,7 +55,9 @@ public enum AgentName {
         }
         let name = kept.joined(separator: " ")
         guard !name.isEmpty else { return Agent.defaultName }
-        return String(name.prefix(maxLength))
+        // Cut by scalars, not by characters: one character may hold any number of combining marks, so a
+        // character count would let a 64 KB User-Agent through whole.
+        return String(String.UnicodeScalarView(name.unicodeScalars.prefix(maxLength)))
     }
 
     /// `1.2.3`, `3`, `v2.0`, `2025-01-01`: a digit first, or `v` then a digit.
