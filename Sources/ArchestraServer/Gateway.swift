@@ -62,7 +62,8 @@ public func buildGateway(
         keys: keys,
         log: log, metrics: metrics, clock: clock, ids: ids
     )
-    let router = buildRouter(services: services)
+    let pages = try await UIPages.load()
+    let router = buildRouter(services: services, pages: pages)
     let listeners: [any Service] = (store as? any ChangeFeed).map { [ChangeListener(feed: $0, services: services)] } ?? []
     var application = Application(
         router: router,
@@ -80,14 +81,14 @@ public func buildGateway(
     return Gateway(application: application, store: store, log: log, keys: keys)
 }
 
-func buildRouter(services: ProxyServices) -> Router<AppRequestContext> {
+func buildRouter(services: ProxyServices, pages: UIPages) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
     HealthRoutes().register(on: router)
     MetricsRoutes(metrics: services.metrics, token: services.config.metricsToken).register(on: router)
     ProviderRoutes(services: services).register(on: router)
-    let api = router.group("api")
+    let api = router.group("api").add(middleware: CrossSiteGuard())
     if let token = services.config.adminToken { api.add(middleware: AdminAuthMiddleware(token: token)) }
     let admin = AdminServices(proxy: services)
     let limit = services.config.maxBodyBytes
@@ -98,5 +99,7 @@ func buildRouter(services: ProxyServices) -> Router<AppRequestContext> {
     ToolInvocationPolicyRoutes(admin: admin, bodyLimit: limit).register(on: api)
     DualLLMRoutes(admin: admin, bodyLimit: limit).register(on: api)
     KeyRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    let ui = UIContext(renderer: pages.renderer, admin: admin, proxy: services, session: UISession(adminToken: services.config.adminToken))
+    UIRoutes(ui: ui, assets: pages.assets).register(on: router)
     return router
 }

@@ -7,6 +7,12 @@ struct AdminBody {
     let object: JSONObject
 
     init(_ request: Request, limit: Int) async throws {
+        guard Self.declaresJSON(request.headers[.contentType]) else {
+            throw GatewayError(
+                status: .unsupportedMediaType, type: "invalid_request_error",
+                message: "Send the body as JSON with 'Content-Type: application/json'"
+            )
+        }
         let bytes = try await request.collectBody(limit: limit)
         guard let value = try? JSONParser.parse(bytes.readableBytesView) else {
             throw GatewayError.badRequest("Request body is not valid JSON")
@@ -16,6 +22,13 @@ struct AdminBody {
     }
 
     func has(_ field: String) -> Bool { object[field] != nil }
+
+    /// `application/json` or a `+json` type, with any parameters.
+    static func declaresJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
 
     /// A string field; nil when absent (and `required` is false).
     func string(_ field: String, required: Bool = false, nonEmpty: Bool = false) throws -> String? {

@@ -18,6 +18,8 @@ final class GatewayMetrics: Sendable {
     private let counters = Mutex<[String: Metrics.Counter]>([:])
     /// Keeps the label values clients choose (model, agent, tool) from growing the series without bound.
     let labels: LabelBudget
+    /// This instance's gateway overhead, for the UI's percentiles.
+    let overhead = LatencyDigest()
 
     /// Sub-millisecond resolution at the bottom, provider latencies at the top.
     static let latencyBuckets: [Duration] = [
@@ -131,6 +133,7 @@ final class GatewayMetrics: Sendable {
 
     /// The gateway's own time on a request: total time minus time waiting for the provider.
     func gatewayOverhead(provider: Provider, duration: Duration) {
+        overhead.record(duration)
         timer("archestra_gateway_overhead_seconds", [("provider", provider.rawValue)])
             .recordNanoseconds(duration.nanoseconds)
     }

@@ -35,13 +35,33 @@ struct UIRenderer: Sendable {
         values["nonce"] = nonce
         values["signedIn"] = state.signedIn
         values["nav"] = Self.navigation.map { ["href": $0.href, "label": $0.label, "current": $0.section == section] as [String: Any] }
-        let html = library.render(values, withTemplate: template) ?? "<!doctype html><title>Template missing</title>"
+        let html = library.render(Self.pruned(values) ?? [:], withTemplate: template) ?? "<!doctype html><title>Template missing</title>"
         return Self.html(html, status: status, nonce: nonce, state: state)
     }
 
     /// A fragment (a table row for the live tail), without the layout.
     func fragment(_ template: String, context: [String: Any]) -> String {
-        library.render(context, withTemplate: template) ?? ""
+        library.render(Self.pruned(context) ?? [:], withTemplate: template) ?? ""
+    }
+
+    /// The context without empty strings and absent optionals: Mustache treats both as true in a section
+    /// (`{{#userId}}…{{/userId}}`), and a missing key renders as nothing, so removing them is what pages mean.
+    static func pruned(_ value: Any) -> Any? {
+        switch value {
+        case let text as String: return text.isEmpty ? nil : text
+        case let dictionary as [String: Any]:
+            var kept: [String: Any] = [:]
+            kept.reserveCapacity(dictionary.count)
+            for (key, member) in dictionary { if let member = pruned(member) { kept[key] = member } }
+            return kept
+        case let array as [[String: Any]]: return array.map { pruned($0) as? [String: Any] ?? [:] }
+        case let array as [Any]: return array.compactMap(pruned)
+        case is Bool, is Int, is Double: return value
+        default:
+            let mirror = Mirror(reflecting: value)
+            guard mirror.displayStyle == .optional else { return value }
+            return mirror.children.first.flatMap { pruned($0.value) }
+        }
     }
 
     static func html(_ html: String, status: HTTPResponse.Status, nonce: String, state: UIRequestState) -> Response {

@@ -62,14 +62,23 @@ public struct OpenAIResponsesAdapter: EndpointAdapter {
     /// A tool output as policies see it: the string, or the text of its parts joined with a line break; parsed as
     /// JSON when it is JSON.
     static func outputValue(_ output: JSONValue?) -> JSONValue {
-        let text: String
         switch output {
-        case .string(let string)?: text = string
-        case .array(let parts)?: text = parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
+        case .string?, .array?:
+            let text = outputText(output)
+            return (try? JSONParser.parse(text)) ?? .string(text)
         case let other?: return other
         case nil: return .null
         }
-        return (try? JSONParser.parse(text)) ?? .string(text)
+    }
+
+    /// A tool output as text: the string, or the text of its parts joined with a line break.
+    static func outputText(_ output: JSONValue?) -> String {
+        switch output {
+        case .string(let string)?: string
+        case .array(let parts)?: parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")
+        case let other?: JSONWriter.string(other)
+        case nil: ""
+        }
     }
 
     /// The names the request declares its tools under (hosted ones by type).
