@@ -63,7 +63,8 @@ struct ClientStateLimitTests {
                 #expect(name.unicodeScalars.count <= 128, "\(name.unicodeScalars.count) scalars, \(name.utf8.count) bytes")
                 #expect(!name.unicodeScalars.contains { $0.properties.generalCategory == .control })
             }
-            #expect(names.contains("Bot/1.0 " + String(repeating: "x", count: 120)))
+            // The version is dropped, so one agent's upgrades stay one agent.
+            #expect(names.contains("Bot " + String(repeating: "x", count: 124)))
         }
     }
 

@@ -63,7 +63,7 @@ struct FailClosedRoutingTests {
 
     static let unknownWrites: [(path: String, upstream: String)] = [
         ("/v1/openai/completions", "/v1/completions"), ("/v1/openai/batches", "/v1/batches"),
-        ("/v1/openai/threads/t/runs", "/v1/threads/t/runs"), ("/v1/openai/responses", "/v1/responses"),
+        ("/v1/openai/threads/t/runs", "/v1/threads/t/runs"), ("/v1/openai/fine_tuning/jobs", "/v1/fine_tuning/jobs"),
         ("/v1/anthropic/v1/messages/batches", "/v1/messages/batches"),
     ]
 

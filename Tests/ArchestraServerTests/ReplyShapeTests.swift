@@ -17,7 +17,7 @@ struct ReplyShapeTests {
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
             let body = try response.json()
             #expect(provider.toolCalls(of: body).isEmpty, "the forbidden call reached the client: \(response.bodyText)")
-            #expect(sameJSON(body, provider.refusedReply(reason: taintedContextReason)), "\(response.bodyText)")
+            #expect(sameJSON(ResponsesScenarioStream.normalizingIds(body), provider.refusedReply(reason: taintedContextReason)), "\(response.bodyText)")
             #expect(fake.requests.map(\.pathAndQuery) == [provider.upstreamPath(stream: true)])
 
             let record = try await live.onlyInteraction()
@@ -29,7 +29,7 @@ struct ReplyShapeTests {
             #expect(calls.first?["allowed"] == false)
             #expect(calls.first?["reason"] == .string(taintedContextReason))
             #expect(record["evaluation"]?["contextIsTrusted"] == false)
-            #expect(try await live.scenarioBlockedToolCount(provider: provider.rawValue, tool: "send_email") == 1)
+            #expect(try await live.scenarioBlockedToolCount(provider: provider.metricsProvider, tool: "send_email") == 1)
         }
     }
 
@@ -41,6 +41,7 @@ struct ReplyShapeTests {
             let body: String
             switch provider {
             case .openai: body = #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
+            case .openaiResponses: body = #"{"model":"gpt-4o","stream":true,"input":"hi"}"#
             case .anthropic: body = #"{"model":"claude-sonnet-4-5-20250929","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#
             case .gemini: body = #"{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}"#
             }

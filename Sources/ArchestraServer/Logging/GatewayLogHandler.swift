@@ -116,15 +116,11 @@ enum LogValue {
         }
     }
 
-    /// A message: written as is, its line breaks and other control characters escaped (messages are the code's
-    /// own text; values, which may come from clients, go in metadata).
+    /// A message: written as is when it could not be mistaken for anything else (the code's own sentences), else
+    /// quoted like a value, so a message holding a line break, a quote or `key=value` cannot forge a field or a line.
     static func message(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            if isControl(scalar) { escaped += "\\u{\(String(scalar.value, radix: 16))}" } else { escaped.unicodeScalars.append(scalar) }
-        }
-        return escaped
+        guard text.unicodeScalars.contains(where: { isControl($0) || $0 == "\"" || $0 == "=" }) else { return text }
+        return self.text(text)
     }
 
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
