@@ -1,8 +1,9 @@
 import ArchestraCore
 import Foundation
 
-/// Counts per hour, agent, endpoint and model, kept up to date with every batch of interactions, so overviews and
-/// usage read a few rows per hour instead of scanning millions of interactions.
+/// Counts per five minutes, agent, endpoint and model, kept up to date with every batch of interactions, so
+/// overviews and usage read a few rows per bucket instead of scanning millions of interactions. Five minutes is
+/// fine enough for a chart of the last hour and coarse enough that a week is at most 2,016 rows per series.
 public struct InteractionRollup: Sendable, Hashable {
     public var bucket: Date
     public var agentId: UUID
@@ -23,17 +24,20 @@ public struct InteractionRollup: Sendable, Hashable {
         self.model = model
     }
 
-    /// The hour a time falls in.
-    public static func hour(of date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+    /// The length of a bucket.
+    public static let bucketSeconds: TimeInterval = 300
+
+    /// The bucket a time falls in.
+    public static func bucket(of date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / bucketSeconds).rounded(.down) * bucketSeconds)
     }
 
-    /// The rollups of a batch: one per (hour, agent, type, model).
+    /// The rollups of a batch: one per (bucket, agent, type, model).
     public static func aggregate(_ interactions: [Interaction]) -> [InteractionRollup] {
         var rollups: [Key: InteractionRollup] = [:]
         var order: [Key] = []
         for interaction in interactions {
-            let key = Key(bucket: hour(of: interaction.createdAt), agentId: interaction.agentId, type: interaction.type, model: interaction.model ?? "")
+            let key = Key(bucket: bucket(of: interaction.createdAt), agentId: interaction.agentId, type: interaction.type, model: interaction.model ?? "")
             var rollup = rollups[key] ?? {
                 order.append(key)
                 return InteractionRollup(bucket: key.bucket, agentId: key.agentId, type: key.type, model: key.model)

@@ -92,7 +92,7 @@ extension StoreConformanceTests {
         }
     }
 
-    @Test("Rollups count each batch into its hour, agent, type and model", arguments: StoreEngine.allCases)
+    @Test("Rollups count each batch into its five minutes, agent, type and model", arguments: StoreEngine.allCases)
     func rollups(engine: StoreEngine) async throws {
         try await withStore(engine) { store in
             let alpha = makeAgent("Alpha", at: at(0))

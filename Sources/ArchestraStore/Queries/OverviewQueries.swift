@@ -10,12 +10,12 @@ public struct AgentOverview: Sendable, Hashable {
 }
 
 extension SQLDatabase {
-    /// The stored rollups whose hour falls in `from..<to`, optionally for one agent.
+    /// The stored rollups whose bucket falls in `from..<to`, optionally for one agent.
     public func rollups(from: Date, to: Date, agentId: UUID? = nil) async throws -> [InteractionRollup] {
         var statement = SQLStatement(
             "SELECT bucket, agent_id, type, model, \(InteractionRollup.counters.joined(separator: ", ")) FROM interaction_rollups WHERE bucket >= "
         )
-        statement.bind(.date(InteractionRollup.hour(of: from)))
+        statement.bind(.date(InteractionRollup.bucket(of: from)))
         statement.append(" AND bucket < ")
         statement.bind(.date(to))
         if let agentId {
@@ -59,7 +59,7 @@ extension SQLDatabase {
 }
 
 extension Array where Element == InteractionRollup {
-    /// The rollups summed per key (an hour, a day, an agent, …), keys in first-seen order.
+    /// The rollups summed per key (a bucket, a day, an agent, …), keys in first-seen order.
     public func totals<Key: Hashable>(by key: (InteractionRollup) -> Key) -> [(key: Key, total: InteractionRollup)] {
         var order: [Key] = []
         var sums: [Key: InteractionRollup] = [:]

@@ -12,7 +12,7 @@ struct BarChart {
 
     let bars: [Bar]
     let label: String
-    let bucketHours: Int
+    let barSeconds: TimeInterval
 
     static let width = 900.0
     static let height = 220.0
@@ -20,9 +20,8 @@ struct BarChart {
     static let bottom = 24.0
     static let top = 10.0
 
-    /// Requests and refusals per bucket of `bucketHours`, every bucket of the range present (empty ones at zero).
-    static func requests(_ rollups: [InteractionRollup], from start: Date, to end: Date, bucketHours: Int) -> BarChart {
-        let seconds = Double(bucketHours) * 3600
+    /// Requests and refusals per bar of `barSeconds`, every bucket of the range present (empty ones at zero).
+    static func requests(_ rollups: [InteractionRollup], from start: Date, to end: Date, barSeconds seconds: TimeInterval) -> BarChart {
         let count = max(Int(((end.timeIntervalSince(start)) / seconds).rounded(.up)), 1)
         var bars = (0..<count).map { Bar(start: start.addingTimeInterval(Double($0) * seconds), requests: 0, refusals: 0) }
         for rollup in rollups {
@@ -31,7 +30,7 @@ struct BarChart {
             bars[index].requests += rollup.requests
             bars[index].refusals += rollup.refusals
         }
-        return BarChart(bars: bars, label: "Requests and refusals", bucketHours: bucketHours)
+        return BarChart(bars: bars, label: "Requests and refusals", barSeconds: seconds)
     }
 
     /// The template's values: grid lines, bars and axis labels, in SVG coordinates.
@@ -57,7 +56,7 @@ struct BarChart {
         let every = max(self.bars.count / 8, 1)
         let ticks = self.bars.enumerated().filter { $0.offset % every == 0 }.map { index, bar -> [String: Any] in
             let time = UIFormat.time(bar.start)
-            let label = bucketHours >= 24 ? String(time.prefix(10)) : String(time.dropFirst(11).prefix(5))
+            let label = barSeconds >= 24 * 3600 ? String(time.prefix(10)) : String(time.dropFirst(11).prefix(5))
             return ["x": Self.left + (Double(index) + 0.5) * slot, "y": Self.height - 6, "label": label]
         }
         return [

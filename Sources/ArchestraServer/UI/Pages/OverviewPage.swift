@@ -3,17 +3,37 @@ import ArchestraStore
 import Foundation
 import Hummingbird
 
-/// `/`: what the gateway did over the last day or week, from the hourly rollups.
+/// `/`: what the gateway did over the last hour, day or week, from the five-minute rollups.
 struct OverviewPage {
     let ui: UIContext
 
     enum Range: String, CaseIterable {
-        case day, week
+        case hour, day, week
 
-        var label: String { self == .day ? "Last 24 hours" : "Last 7 days" }
-        var hours: Int { self == .day ? 24 : 24 * 7 }
-        /// Hours per chart bar.
-        var bucketHours: Int { self == .day ? 1 : 24 }
+        var label: String {
+            switch self {
+            case .hour: "Last hour"
+            case .day: "Last 24 hours"
+            case .week: "Last 7 days"
+            }
+        }
+
+        var seconds: TimeInterval {
+            switch self {
+            case .hour: 3600
+            case .day: 24 * 3600
+            case .week: 7 * 24 * 3600
+            }
+        }
+
+        /// Seconds per chart bar.
+        var barSeconds: TimeInterval {
+            switch self {
+            case .hour: InteractionRollup.bucketSeconds
+            case .day: 3600
+            case .week: 24 * 3600
+            }
+        }
     }
 
     func register(on group: RouterGroup<AppRequestContext>) {
@@ -29,8 +49,8 @@ struct OverviewPage {
 
     func render(_ range: Range, state: UIRequestState) async throws -> Response {
         let now = ui.proxy.clock.now()
-        let end = InteractionRollup.hour(of: now).addingTimeInterval(3600)
-        let start = end.addingTimeInterval(-Double(range.hours) * 3600)
+        let end = InteractionRollup.bucket(of: now).addingTimeInterval(InteractionRollup.bucketSeconds)
+        let start = end.addingTimeInterval(-range.seconds)
         let rollups = try await ui.store.rollups(from: start, to: end)
         let total = rollups.total ?? InteractionRollup(bucket: start, agentId: UUID(), type: "", model: "")
         let names = Dictionary(try await ui.admin.agents.list().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
@@ -48,7 +68,7 @@ struct OverviewPage {
         let context: [String: Any] = [
             "ranges": Range.allCases.map { ["key": $0.rawValue, "label": $0.label, "current": $0 == range] as [String: Any] },
             "rangeLabel": range.label.lowercased(), "cards": cards.map { ["value": $0.0, "label": $0.1] },
-            "chart": BarChart.requests(rollups, from: start, to: end, bucketHours: range.bucketHours).context,
+            "chart": BarChart.requests(rollups, from: start, to: end, barSeconds: range.barSeconds).context,
             "byAgent": byAgent, "byEndpoint": byEndpoint,
             "overheadP50": UIFormat.duration(ui.proxy.metrics.overhead.quantile(0.5)),
             "overheadP99": UIFormat.duration(ui.proxy.metrics.overhead.quantile(0.99)),
