@@ -1,9 +1,8 @@
-/// Tells the other instances sharing a database that admin data changed, so their in-memory snapshots are never
-/// a correctness hole. Only engines that several instances can share implement it (PostgreSQL).
+/// How instances sharing a database learn of each other's admin changes. The database announces every committed
+/// change itself (inside the writing transaction), so writers need not remember to.
 public protocol ChangeFeed: Sendable {
-    /// Announces a change to every listening instance (this one included).
-    func publishChange() async
     /// Calls `onChange` for every announced change until cancelled, reconnecting after failures; also calls it after
-    /// each (re)connection, since changes may have been missed while disconnected.
-    func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async
+    /// each (re)connection, since changes may have been missed while disconnected, and whenever the stored change
+    /// version moves without an announcement (one lost with a connection), checking every `versionCheckInterval`.
+    func listenForChanges(versionCheckInterval: Duration, _ onChange: @escaping @Sendable () -> Void) async
 }

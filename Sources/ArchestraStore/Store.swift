@@ -104,6 +104,11 @@ public protocol Store: PolicyStore, DualLLMStore, ContinuationStore, VirtualKeyS
     func listInteractions(_ query: InteractionQuery) async throws -> InteractionPage
     /// The interaction with this id.
     func interaction(id: UUID) async throws -> Interaction?
+    /// Deletes interactions (and the relayed responses stored with them) created before `cutoff`, about `limit`
+    /// rows at a time (PostgreSQL drops whole days at once); returns how many went, 0 once none are left.
+    func deleteInteractions(before cutoff: Date, limit: Int) async throws -> Int
+    /// Gets storage ready for the coming days (PostgreSQL creates the daily partitions ahead of time).
+    func prepareInteractionStorage(now: Date) async throws
 
     /// Releases connections.
     func shutdown() async throws

@@ -1,23 +1,23 @@
 import ArchestraStore
 import PostgresNIO
+import Synchronization
 
 extension PostgresStore: ChangeFeed {
-    static let changeChannel = "archestra_changes"
-
-    public func publishChange() async {
-        do {
-            try await query("SELECT pg_notify(\(Self.changeChannel), '')")
-        } catch {
-            logger.warning("could not announce an admin change to other instances", metadata: ["error": "\(error)"])
+    public func listenForChanges(versionCheckInterval: Duration, _ onChange: @escaping @Sendable () -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.listen(onChange) }
+            group.addTask { await self.watchVersion(every: versionCheckInterval, onChange) }
+            await group.waitForAll()
         }
     }
 
-    public func listenForChanges(_ onChange: @escaping @Sendable () -> Void) async {
+    /// LISTEN on the change channel, reconnecting with backoff.
+    private func listen(_ onChange: @escaping @Sendable () -> Void) async {
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
-                    try await connection.listen(on: Self.changeChannel) { notifications in
+                    try await connection.listen(on: PostgresSchema.changeChannel) { notifications in
                         onChange()
                         backoff = .milliseconds(200)
                         for try await _ in notifications { onChange() }
@@ -30,5 +30,22 @@ extension PostgresStore: ChangeFeed {
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(10))
         }
+    }
+
+    /// The backstop: a notification can be lost (a listener's connection dropped after the commit); the version
+    /// number cannot, so a moved version means a change this instance may not have heard of.
+    private func watchVersion(every interval: Duration, _ onChange: @escaping @Sendable () -> Void) async {
+        var seen: Int64?
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard let version = try? await changeVersion() else { continue }
+            if let seen, seen != version { onChange() }
+            seen = version
+        }
+    }
+
+    /// The number every admin change increments.
+    public func changeVersion() async throws -> Int64 {
+        try await query("SELECT version FROM config_version WHERE id = 1").first?.decode(Int64.self) ?? 0
     }
 }

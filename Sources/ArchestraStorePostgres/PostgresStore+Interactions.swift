@@ -55,16 +55,21 @@ extension PostgresStore {
         let sql = """
             INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id,
                 tainted, refused, summary, search_text)
-            VALUES \(rows.joined(separator: ", "))
+            VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING id
             """
         let insert = PostgresQuery(unsafeSQL: sql, binds: bindings)
         let relayed = Self.relayedResponsesInsert(interactions)
-        let rollups = InteractionRollup.upsert(InteractionRollup.aggregate(interactions)).map(Self.postgresQuery)
         let logger = self.logger
         try await transaction { connection in
-            try await connection.query(insert, logger: logger)
+            // Rows already stored (a batch retried after an unclear failure) are skipped, and only the rows
+            // inserted now are counted in the rollups.
+            var inserted = Set<UUID>()
+            for try await id in try await connection.query(insert, logger: logger).decode(UUID.self) { inserted.insert(id) }
+            let stored = inserted.count == interactions.count ? interactions : interactions.filter { inserted.contains($0.id) }
             if let relayed { try await connection.query(relayed, logger: logger) }
-            if let rollups { try await connection.query(rollups, logger: logger) }
+            if let rollups = InteractionRollup.upsert(InteractionRollup.aggregate(stored)).map(Self.postgresQuery) {
+                try await connection.query(rollups, logger: logger)
+            }
         }
     }
 
@@ -98,5 +103,44 @@ extension PostgresStore {
 
     public func interaction(id: UUID) async throws -> Interaction? {
         try await query("SELECT \(unescaped: Self.interactionColumns) FROM interactions WHERE id = \(id)").first.map(Self.interaction)
+    }
+}
+
+extension PostgresStore {
+    /// Whole days first: a daily partition that ends before the cutoff is dropped (no row-by-row delete, no bloat);
+    /// then, in batches, what is left before the cutoff (the default partition, a partly expired day).
+    public func deleteInteractions(before cutoff: Date, limit: Int) async throws -> Int {
+        let cutoffDay = PostgresSchema.partitionDay(of: cutoff)
+        for row in try await query(
+            """
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+            WHERE p.relname = 'interactions' AND c.relname LIKE 'interactions_p%' ORDER BY c.relname
+            """
+        ) {
+            let name = try row.decode(String.self)
+            // Partition names are `interactions_pYYYYMMDD`, written by the schema; a day before the cutoff's day ends
+            // no later than the cutoff.
+            guard let day = PostgresSchema.day(ofPartition: name), day < cutoffDay else { continue }
+            let count = try await query(PostgresQuery(unsafeSQL: "SELECT COUNT(*) FROM \(name)")).first?.decode(Int.self) ?? 0
+            try await query(PostgresQuery(unsafeSQL: "DROP TABLE \(name)"))
+            try await query("DELETE FROM relayed_responses WHERE created_at < \(cutoff)")
+            return max(count, 1)
+        }
+        let deleted = try await query(
+            """
+            DELETE FROM interactions WHERE (id, created_at) IN (
+                SELECT id, created_at FROM interactions WHERE created_at < \(cutoff) LIMIT \(limit)) RETURNING id
+            """
+        ).count
+        try await query(
+            "DELETE FROM relayed_responses WHERE id IN (SELECT id FROM relayed_responses WHERE created_at < \(cutoff) LIMIT \(limit))"
+        )
+        return deleted
+    }
+
+    public func prepareInteractionStorage(now: Date) async throws {
+        try await query(
+            "SELECT archestra_interaction_partitions((\(now)::timestamptz AT TIME ZONE 'UTC')::date, (\(now)::timestamptz AT TIME ZONE 'UTC')::date + \(PostgresSchema.partitionDaysAhead))"
+        )
     }
 }

@@ -26,6 +26,11 @@ public final class PostgresStore: Store, Service {
             return try await client.query(query, logger: logger).collect()
         } catch let error as PSQLError {
             throw Self.storeError(error)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            // The connection pool's own errors (no connection could be made, circuit breaker open).
+            throw StoreError.unavailable("\(error)")
         }
     }
 
@@ -36,6 +41,13 @@ public final class PostgresStore: Store, Service {
             throw Self.storeError(error)
         } catch let error as PostgresTransactionError {
             if let closure = error.closureError as? PSQLError { throw Self.storeError(closure) }
+            if let closure = error.closureError as? StoreError { throw closure }
+            throw StoreError.unavailable("\(error)")
+        } catch let error as StoreError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch {
             throw StoreError.unavailable("\(error)")
         }
     }

@@ -14,7 +14,7 @@ public struct PostgresStoreConfiguration: Sendable {
     public let redactedURL: String
 
     /// Parses a URL; the password is never part of any message.
-    public init(url text: String, maximumConnections: Int = 20) throws {
+    public init(url text: String, maximumConnections: Int = 20, connectTimeout: Duration = .seconds(5)) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
             scheme == "postgres" || scheme == "postgresql"
         else { throw InvalidURL(description: "DATABASE_URL is not a postgres:// URL") }
@@ -35,7 +35,7 @@ public struct PostgresStoreConfiguration: Sendable {
             password: components.password, database: database.isEmpty ? nil : database, tls: tls
         )
         configuration.options.maximumConnections = maximumConnections
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = connectTimeout
         self.client = configuration
         var redacted = components
         if redacted.password != nil { redacted.password = "***" }

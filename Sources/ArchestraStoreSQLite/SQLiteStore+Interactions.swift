@@ -21,6 +21,9 @@ extension SQLiteStore {
     public func insertInteractions(_ interactions: [Interaction]) async throws {
         guard !interactions.isEmpty else { return }
         try await transaction { connection in
+            // Rows already stored (a batch retried after an unclear failure) are skipped, and only the rows
+            // inserted now are counted in the rollups.
+            var inserted = Set<String>()
             for start in stride(from: 0, to: interactions.count, by: 100) {
                 let chunk = interactions[start..<min(start + 100, interactions.count)]
                 let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
@@ -36,11 +39,14 @@ extension SQLiteStore {
                         .optionalText(row.storedSummary.json.map(StoredJSON.encode)), .optionalText(row.storedSummary.searchText),
                     ]
                 }
-                _ = try await connection.query(
-                    "INSERT INTO interactions (\(Self.interactionColumns), tainted, refused, summary, search_text) VALUES \(placeholders)", binds
+                let rows = try await connection.query(
+                    "INSERT INTO interactions (\(Self.interactionColumns), tainted, refused, summary, search_text) VALUES \(placeholders) ON CONFLICT DO NOTHING RETURNING id",
+                    binds
                 )
+                for row in rows { if let id = row.column("id")?.string { inserted.insert(id) } }
             }
-            if let rollups = InteractionRollup.upsert(InteractionRollup.aggregate(interactions)) {
+            let stored = inserted.count == interactions.count ? interactions : interactions.filter { inserted.contains($0.id.lowercasedString) }
+            if let rollups = InteractionRollup.upsert(InteractionRollup.aggregate(stored)) {
                 let (sql, values) = rollups.rendered { _ in "?" }
                 _ = try await connection.query(sql, values.map(Self.sqliteData))
             }
@@ -76,4 +82,22 @@ extension SQLiteStore {
     public func interaction(id: UUID) async throws -> Interaction? {
         try await run("SELECT \(Self.interactionColumns) FROM interactions WHERE id = ?", [.uuid(id)]).first.map(Self.interaction)
     }
+}
+
+extension SQLiteStore {
+    public func deleteInteractions(before cutoff: Date, limit: Int) async throws -> Int {
+        try await transaction { connection in
+            let deleted = try await connection.query(
+                "DELETE FROM interactions WHERE id IN (SELECT id FROM interactions WHERE created_at < ? LIMIT ?) RETURNING id",
+                [.date(cutoff), .integer(limit)]
+            )
+            _ = try await connection.query(
+                "DELETE FROM relayed_responses WHERE id IN (SELECT id FROM relayed_responses WHERE created_at < ? LIMIT ?)",
+                [.date(cutoff), .integer(limit)]
+            )
+            return deleted.count
+        }
+    }
+
+    public func prepareInteractionStorage(now: Date) async throws {}
 }

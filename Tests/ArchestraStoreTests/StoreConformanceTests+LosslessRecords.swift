@@ -71,7 +71,7 @@ extension StoreConformanceTests {
     static func withWriter(
         _ store: any Store, observer: RecordingObserver, _ body: (InteractionLogWriter) async throws -> Void
     ) async throws {
-        let writer = InteractionLogWriter(
+        let writer = try InteractionLogWriter(
             store: store, configuration: .init(maxBatchSize: 10, flushInterval: .milliseconds(5), capacity: 100),
             logger: quietLogger, observer: observer
         )

@@ -46,11 +46,13 @@ final class RecordingObserver: InteractionLogObserver {
         var written = 0
         var failed = 0
         var reduced = 0
+        var dropped = 0
     }
 
     private let state = Mutex(State())
 
-    func queueDepthChanged(_ depth: Int) { state.withLock { $0.maxDepth = max($0.maxDepth, depth) } }
+    func bufferChanged(memory: Int, spilled: Int) { state.withLock { $0.maxDepth = max($0.maxDepth, memory + spilled) } }
+    func recordsDropped(_ count: Int) { state.withLock { $0.dropped += count } }
     func batchWritten(size: Int, duration: Duration) { state.withLock { $0.written += size } }
     func writeFailed(count: Int) { state.withLock { $0.failed += count } }
     func rowReduced() { state.withLock { $0.reduced += 1 } }
@@ -59,6 +61,7 @@ final class RecordingObserver: InteractionLogObserver {
     var written: Int { state.withLock { $0.written } }
     var failed: Int { state.withLock { $0.failed } }
     var reduced: Int { state.withLock { $0.reduced } }
+    var dropped: Int { state.withLock { $0.dropped } }
 }
 
 /// Polls `condition` (a state the code under test must reach, not a deadline it must meet); false if it never held.
