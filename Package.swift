@@ -79,12 +79,20 @@ let package = Package(
             dependencies: [
                 "ArchestraServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "archestra-policy-bench",
             dependencies: ["ArchestraCore", "ArchestraProviders"],
             path: "Sources/PolicyBenchmark"
+        ),
+        .executableTarget(
+            name: "archestra-store-bench",
+            dependencies: ["ArchestraCore", "ArchestraStore", "ArchestraServer", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/StoreBenchmark"
         ),
         .executableTarget(
             name: "archestra-reference",

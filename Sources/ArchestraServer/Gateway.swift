@@ -13,6 +13,11 @@ public struct Gateway: Sendable {
     public let log: InteractionLogWriter
     /// The virtual keys, checked from memory.
     let keys: KeyDirectory
+    /// What `/ready` answers; `beginDraining()` starts a graceful shutdown's first phase.
+    let readiness: Readiness
+
+    /// Turns `/ready` to 503 (a load balancer stops sending) while requests are still served.
+    public func beginDraining() { readiness.beginDraining() }
 }
 
 /// What the gateway takes from outside besides its configuration: time, identity and, for tests, the transport
@@ -32,15 +37,33 @@ public struct GatewayDependencies: Sendable {
 public func buildGateway(
     config: AppConfig,
     logger: Logger,
-    logWriterConfiguration: InteractionLogWriter.Configuration = .init(),
+    logWriterConfiguration: InteractionLogWriter.Configuration? = nil,
     dependencies: GatewayDependencies = .system,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws -> Gateway {
     let opened = try await StoreFactory.open(config.database, logger: logger)
     let store = opened.store
-    let transport = HTTPClientTransport()
+    let transport = HTTPClientTransport(connectionsPerHost: config.upstreamConnectionsPerHost)
     let metrics = GatewayMetrics(labelLimit: config.stateLimits.maxMetricLabelValues)
-    let log = InteractionLogWriter(store: store, configuration: logWriterConfiguration, logger: logger, observer: metrics)
+    let health = StoreHealth { status in
+        metrics.databaseReachable(status.reachable)
+        if status.reachable {
+            logger.notice("database reachable")
+        } else {
+            logger.warning("database unreachable: the proxy serves from memory, records wait in the buffer", metadata: ["reason": "\(status.reason ?? "")"])
+        }
+    }
+    metrics.databaseReachable(true)
+    let log: InteractionLogWriter
+    do {
+        log = try InteractionLogWriter(
+            store: store, configuration: logWriterConfiguration ?? config.logWriter.writerConfiguration, logger: logger,
+            observer: metrics, health: health
+        )
+    } catch {
+        throw ConfigError("ARCHESTRA_LOG_SPILL_DIR cannot be used: \(error)")
+    }
+    let readiness = Readiness(health: health)
     let clock = dependencies.clock
     let ids = dependencies.ids
     let keys = KeyDirectory(store: store, clock: clock, logger: logger)
@@ -50,46 +73,53 @@ public func buildGateway(
         config: config, store: store, transport: transport, pipelineTransport: pipelineTransport,
         agents: AgentDirectory(
             store: store, clock: clock, ids: ids, maxAgents: config.stateLimits.maxAutoAgents,
-            onOverflow: { metrics.agentLimitReached() }
+            onOverflow: { metrics.agentLimitReached() }, health: health
         ),
         tools: ToolCatalog(
             store: store, clock: clock, ids: ids, maxPerAgent: config.stateLimits.maxToolsPerAgent,
-            onKeptOut: { metrics.toolsNotRecorded($0) }
+            onKeptOut: { metrics.toolsNotRecorded($0) }, health: health
         ),
         policies: PolicyDirectory(store: store),
         dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids),
         continuations: ContinuationDirectory(store: store, clock: clock),
         keys: keys,
-        log: log, metrics: metrics, clock: clock, ids: ids
+        log: log, metrics: metrics, health: health, clock: clock, ids: ids
     )
     let pages = try await UIPages.load()
-    let router = buildRouter(services: services, pages: pages)
+    let router = buildRouter(services: services, pages: pages, readiness: readiness)
     let listeners: [any Service] = (store as? any ChangeFeed).map { [ChangeListener(feed: $0, services: services)] } ?? []
     var application = Application(
         router: router,
         server: .gatewayHTTP1(),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, backlog: 4096),
-        services: opened.services + [transport, log, keys] + listeners,
+        services: opened.services + [
+            transport, log, keys, StoreProbe(store: store, health: health, readiness: readiness),
+            RetentionService(store: store, clock: clock, retentionDays: config.retentionDays, logger: logger),
+        ] + listeners + [
+            StartupService(
+                store: store, readiness: readiness,
+                // Loaded (and created on first start) before serving, so the hot path finds it in memory.
+                prepare: { _ = try await services.dualLLM.current() }, logger: logger
+            ),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
         logger: logger
     )
-    application.beforeServerStarts {
-        try await StoreFactory.migrate(store, timeout: .seconds(10))
-        // Loaded (and created on first start) before serving, so the hot path finds it in memory.
-        _ = try await services.dualLLM.current()
-    }
-    return Gateway(application: application, store: store, log: log, keys: keys)
+    return Gateway(application: application, store: store, log: log, keys: keys, readiness: readiness)
 }
 
-func buildRouter(services: ProxyServices, pages: UIPages) -> Router<AppRequestContext> {
+func buildRouter(services: ProxyServices, pages: UIPages, readiness: Readiness) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ObservabilityMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
-    HealthRoutes().register(on: router)
+    router.add(middleware: StartupGate(readiness: readiness))
+    HealthRoutes(readiness: readiness).register(on: router)
     MetricsRoutes(metrics: services.metrics, token: services.config.metricsToken).register(on: router)
     ProviderRoutes(services: services).register(on: router)
     let api = router.group("api").add(middleware: CrossSiteGuard())
+    // Authentication first: a caller without the token learns nothing, not even that the database is away.
     if let token = services.config.adminToken { api.add(middleware: AdminAuthMiddleware(token: token)) }
+    api.add(middleware: StoreAvailabilityGuard(health: services.health))
     let admin = AdminServices(proxy: services)
     let limit = services.config.maxBodyBytes
     AgentRoutes(admin: admin, bodyLimit: limit).register(on: api)

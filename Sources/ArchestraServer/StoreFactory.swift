@@ -52,13 +52,26 @@ struct StoreCloser: Service {
 
 /// Opens the configured database, applies the migrations and closes it again (`archestra migrate`).
 public func migrateDatabase(_ database: AppConfig.Database, logger: Logger) async throws {
+    try await withMigratedStore(database, logger: logger) { _ in }
+}
+
+/// Opens the configured store outside the server (commands, tools), migrates it, runs `body`, and closes it.
+public func withMigratedStore<T: Sendable>(
+    _ database: AppConfig.Database, logger: Logger, _ body: @Sendable (any Store) async throws -> T
+) async throws -> T {
     let opened = try await StoreFactory.open(database, logger: logger)
-    try await withThrowingTaskGroup(of: Void.self) { group in
+    let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
         for service in opened.services where service is PostgresStore {
-            group.addTask { try await service.run() }
+            group.addTask { try? await service.run() }
         }
-        try await StoreFactory.migrate(opened.store, timeout: .seconds(20))
-        group.cancelAll()
+        defer { group.cancelAll() }
+        do {
+            try await StoreFactory.migrate(opened.store, timeout: .seconds(20))
+            return .success(try await body(opened.store))
+        } catch {
+            return .failure(error)
+        }
     }
     try await opened.store.shutdown()
+    return try result.get()
 }

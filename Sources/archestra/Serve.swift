@@ -2,6 +2,9 @@ import ArchestraServer
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `archestra serve`: migrate, then serve until SIGTERM/SIGINT (which drain requests and flush the log).
 struct Serve: AsyncParsableCommand {
@@ -31,11 +34,49 @@ struct Serve: AsyncParsableCommand {
             fail(StartupFailure.describe(error, config: config))
         }
         do {
-            try await gateway.application.runService()
+            try await serve(gateway, config: config, logger: logger)
         } catch {
             // The store must be closed before the process ends, or SQLite's connection asserts on deinit.
             try? await gateway.store.shutdown()
             fail(StartupFailure.describe(error, config: config))
+        }
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down in the order a load balancer needs: `/ready` turns 503 at
+    /// once while requests are still served for the drain period; then the server stops accepting and lets the
+    /// requests in flight finish; then every waiting interaction record is stored. A second signal ends the drain
+    /// early.
+    private func serve(_ gateway: Gateway, config: AppConfig, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: gateway.application)], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger
+        )
+        // Requests in flight get the shutdown timeout; the records they leave get the writer's patience.
+        configuration.maximumGracefulShutdownDuration = config.shutdown.timeout + .seconds(20)
+        let group = ServiceGroup(configuration: configuration)
+        let drain = config.shutdown.drain
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                var draining: Task<Void, Never>?
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    if draining == nil {
+                        gateway.beginDraining()
+                        logger.notice("shutting down: /ready answers 503 while requests are still served", metadata: [
+                            "signal": "\(signal)", "drainSeconds": "\(drain.components.seconds)",
+                        ])
+                        draining = Task {
+                            try? await Task.sleep(for: drain)
+                            await group.triggerGracefulShutdown()
+                        }
+                    } else {
+                        draining?.cancel()
+                        await group.triggerGracefulShutdown()
+                        return
+                    }
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
         }
     }
 }
@@ -50,4 +91,5 @@ enum StartupFailure {
         }
         return "cannot start: \(text)"
     }
+
 }

@@ -35,7 +35,11 @@ extension AppConfig {
         let config = AppConfig(
             host: host,
             port: port,
-            database: try database(overrides.databaseURL ?? env.value("DATABASE_URL")),
+            database: try database(
+                overrides.databaseURL ?? env.value("DATABASE_URL"),
+                poolSize: try env.integer("ARCHESTRA_DB_POOL_SIZE", default: 20, range: 1...1_000),
+                connectTimeout: .seconds(try env.integer("ARCHESTRA_DB_CONNECT_TIMEOUT_SECONDS", default: 5, range: 1...300))
+            ),
             upstreamBaseURLs: baseURLs,
             serverKeys: keys,
             mockMode: overrides.mockMode ?? (environment["BENCHMARK_MOCK_MODE"] == "true"),
@@ -56,7 +60,16 @@ extension AppConfig {
                 maxToolsPerAgent: try env.integer("ARCHESTRA_MAX_TOOLS_PER_AGENT", default: 1_000, range: 1...1_000_000),
                 maxMetricLabelValues: try env.integer("ARCHESTRA_MAX_METRIC_LABEL_VALUES", default: 500, range: 1...100_000)
             ),
-            logFormat: try env.choice("LOG_FORMAT", default: .text)
+            logFormat: try env.choice("LOG_FORMAT", default: .text),
+            logWriter: try logWriter(env, port: port),
+            shutdown: ShutdownSettings(
+                drain: .seconds(try env.integer("ARCHESTRA_SHUTDOWN_DRAIN_SECONDS", default: 5, range: 0...3_600)),
+                timeout: .seconds(try env.integer("ARCHESTRA_SHUTDOWN_TIMEOUT_SECONDS", default: 30, range: 1...86_400))
+            ),
+            retentionDays: try env.optionalInteger("ARCHESTRA_INTERACTION_RETENTION_DAYS", range: 1...36_500),
+            changeCheckInterval: .milliseconds(try env.integer("ARCHESTRA_CHANGE_CHECK_INTERVAL_MS", default: 500, range: 50...60_000)),
+            databasePoolSize: try env.integer("ARCHESTRA_DB_POOL_SIZE", default: 20, range: 1...1_000),
+            upstreamConnectionsPerHost: try env.integer("ARCHESTRA_UPSTREAM_CONNECTIONS_PER_HOST", default: 256, range: 1...100_000)
         )
         if !isLoopback(host), adminToken == nil, try !env.flag("ARCHESTRA_ALLOW_OPEN_ADMIN") {
             throw ConfigError(
@@ -80,7 +93,22 @@ extension AppConfig {
         return trimmed
     }
 
-    static func database(_ url: String?) throws -> Database {
+    static func logWriter(_ env: EnvironmentReader, port: Int) throws -> LogWriterSettings {
+        let spill = env.value("ARCHESTRA_LOG_SPILL_DIR")
+        let defaultSpill = (NSTemporaryDirectory() as NSString).appendingPathComponent("archestra-spill-\(port)")
+        return LogWriterSettings(
+            batchSize: try env.integer("ARCHESTRA_LOG_BATCH_SIZE", default: 500, range: 1...10_000),
+            flushInterval: .milliseconds(try env.integer("ARCHESTRA_LOG_FLUSH_INTERVAL_MS", default: 50, range: 1...60_000)),
+            bufferRecords: try env.integer("ARCHESTRA_LOG_BUFFER_RECORDS", default: 50_000, range: 1...100_000_000),
+            bufferBytes: try env.integer("ARCHESTRA_LOG_BUFFER_BYTES", default: 268_435_456, range: 1_048_576...1 << 40),
+            spillDirectory: spill?.lowercased() == "off" ? nil : spill ?? defaultSpill,
+            spillBytes: try env.integer("ARCHESTRA_LOG_SPILL_BYTES", default: 1_073_741_824, range: 1_048_576...1 << 50),
+            overflow: try env.choice("ARCHESTRA_ON_LOG_OVERFLOW", default: .reject),
+            durability: try env.choice("ARCHESTRA_LOG_DURABILITY", default: .batch)
+        )
+    }
+
+    static func database(_ url: String?, poolSize: Int = 20, connectTimeout: Duration = .seconds(5)) throws -> Database {
         guard let url else { return .sqliteFile("./archestra.sqlite") }
         if url == "sqlite::memory:" || url == "sqlite://:memory:" { return .sqliteMemory }
         if url.hasPrefix("sqlite://") {
@@ -90,7 +118,7 @@ extension AppConfig {
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             do {
-                return .postgres(try PostgresStoreConfiguration(url: url))
+                return .postgres(try PostgresStoreConfiguration(url: url, maximumConnections: poolSize, connectTimeout: connectTimeout))
             } catch {
                 throw ConfigError("\(error)")
             }
@@ -101,6 +129,14 @@ extension AppConfig {
 
 /// Reads variables with one clear error per bad value, naming the variable.
 struct EnvironmentReader {
+    /// `; allowed: a, b, c` for enumerations that can list their values.
+    static func allowed<T>(_ type: T.Type) -> String {
+        guard let cases = type as? any CaseIterable.Type else { return "" }
+        let values = cases.allCases as any Collection
+        let names = values.compactMap { ($0 as? any RawRepresentable)?.rawValue as? String }
+        return names.isEmpty ? "" : "; allowed: " + names.joined(separator: ", ")
+    }
+
     let environment: [String: String]
 
     init(_ environment: [String: String]) { self.environment = environment }
@@ -119,6 +155,11 @@ struct EnvironmentReader {
         return number
     }
 
+    func optionalInteger(_ name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard value(name) != nil else { return nil }
+        return try integer(name, default: range.lowerBound, range: range)
+    }
+
     /// `true` or `false` (unset is false).
     func flag(_ name: String) throws -> Bool {
         guard let text = value(name) else { return false }
@@ -131,7 +172,9 @@ struct EnvironmentReader {
 
     func choice<T: RawRepresentable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
         guard let text = value(name) else { return fallback }
-        guard let choice = T(rawValue: text.lowercased()) else { throw ConfigError("\(name) has an unknown value '\(text)'") }
+        guard let choice = T(rawValue: text.lowercased()) else {
+            throw ConfigError("\(name) has an unknown value '\(text)'\(Self.allowed(T.self))")
+        }
         return choice
     }
 }

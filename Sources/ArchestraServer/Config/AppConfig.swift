@@ -1,4 +1,5 @@
 import ArchestraCore
+import ArchestraStore
 import ArchestraStorePostgres
 import Foundation
 
@@ -42,6 +43,48 @@ public struct AppConfig: Sendable {
         public var maxMetricLabelValues: Int
     }
 
+    /// How interaction records reach the store (see `InteractionLogWriter`).
+    public struct LogWriterSettings: Sendable, Equatable {
+        public var batchSize: Int
+        public var flushInterval: Duration
+        /// Records held in memory while the store is behind or unreachable.
+        public var bufferRecords: Int
+        /// The memory those records may take (their JSON text).
+        public var bufferBytes: Int
+        /// Where records beyond the memory buffer wait (an append-only file); nil: no spilling.
+        public var spillDirectory: String?
+        public var spillBytes: Int
+        public var overflow: LogOverflow
+        public var durability: LogDurability
+    }
+
+    /// What happens when the interaction buffer (memory and spill file) is full.
+    public enum LogOverflow: String, Sendable, CaseIterable {
+        /// New pipeline requests are answered 503 until there is room; nothing recorded is lost.
+        case reject
+        /// The oldest waiting records are dropped and counted.
+        case drop
+        /// Requests wait for room (backpressure).
+        case wait
+    }
+
+    /// When a pipeline request's response may go out relative to its record.
+    public enum LogDurability: String, Sendable, CaseIterable {
+        /// Records are written in batches after the response (a hard crash loses at most about one flush interval).
+        case batch
+        /// The response waits until its record is committed (or, while the database is unreachable, on disk in the
+        /// spill file).
+        case sync
+    }
+
+    /// Stopping without failing a request.
+    public struct ShutdownSettings: Sendable, Equatable {
+        /// How long `/ready` answers 503 while requests are still served, so a load balancer can stop sending.
+        public var drain: Duration
+        /// How long requests in flight (streams included) may take to finish afterwards.
+        public var timeout: Duration
+    }
+
     public var host: String
     public var port: Int
     public var database: Database
@@ -63,6 +106,16 @@ public struct AppConfig: Sendable {
     public var requestLimits: RequestLimits
     public var stateLimits: StateLimits
     public var logFormat: LogFormat
+    public var logWriter: LogWriterSettings
+    public var shutdown: ShutdownSettings
+    /// Interactions older than this many days are deleted; nil keeps them.
+    public var retentionDays: Int?
+    /// How often each instance checks the change version (the backstop for a lost change notification).
+    public var changeCheckInterval: Duration
+    /// Connections to PostgreSQL per instance.
+    public var databasePoolSize: Int
+    /// Connections per provider host.
+    public var upstreamConnectionsPerHost: Int
 
     /// The log line printed at start: address, store, modes; never a secret.
     public var startupSummary: String {
@@ -73,7 +126,26 @@ public struct AppConfig: Sendable {
         ]
         if metricsToken != nil { parts.append("metrics token: set") }
         if forwardUnjudgedRoutes { parts.append("unjudged routes are forwarded") }
+        parts.append("log durability: \(logWriter.durability.rawValue)")
+        parts.append("when the log buffer is full: \(logWriter.overflow.rawValue)")
+        parts.append("spill file: \(logWriter.spillDirectory == nil ? "off" : "on")")
+        parts.append("retention: \(retentionDays.map { "\($0) days" } ?? "forever")")
         return "Archestra listening on http://\(host):\(port) — " + parts.joined(separator: ", ")
+    }
+}
+
+extension AppConfig.LogWriterSettings {
+    /// The writer's configuration for these settings.
+    var writerConfiguration: InteractionLogWriter.Configuration {
+        let overflow: InteractionLogWriter.Configuration.Overflow = switch self.overflow {
+        case .reject: .reject
+        case .drop: .drop
+        case .wait: .wait
+        }
+        return InteractionLogWriter.Configuration(
+            maxBatchSize: batchSize, flushInterval: flushInterval, capacity: bufferRecords, capacityBytes: bufferBytes,
+            spillDirectory: spillDirectory, spillBytes: spillBytes, overflow: overflow
+        )
     }
 }
 

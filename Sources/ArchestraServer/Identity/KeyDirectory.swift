@@ -18,6 +18,9 @@ final class KeyDirectory: Service, Sendable {
 
     private struct State {
         var byPrefix: [String: [VirtualKey]]?
+        /// The snapshot before the last invalidation, used while the database cannot be read (nothing can change
+        /// the keys then).
+        var stale: [String: [VirtualKey]]?
         var generation: UInt64 = 0
         var uses: [UUID: Date] = [:]
     }
@@ -49,9 +52,15 @@ final class KeyDirectory: Service, Sendable {
     }
 
     private func snapshot() async throws -> [String: [VirtualKey]] {
-        let (cached, generation) = state.withLock { ($0.byPrefix, $0.generation) }
+        let (cached, generation, stale) = state.withLock { ($0.byPrefix, $0.generation, $0.stale) }
         if let cached { return cached }
-        let loaded = Dictionary(grouping: try await store.listVirtualKeys(agentId: nil), by: \.prefix)
+        let loaded: [String: [VirtualKey]]
+        do {
+            loaded = Dictionary(grouping: try await store.listVirtualKeys(agentId: nil), by: \.prefix)
+        } catch StoreError.unavailable(let reason) {
+            guard let stale else { throw StoreError.unavailable(reason) }
+            return stale
+        }
         state.withLock { state in
             if state.generation == generation { state.byPrefix = loaded }
         }
@@ -61,6 +70,7 @@ final class KeyDirectory: Service, Sendable {
     /// Drops the snapshot; the next check reloads it.
     func invalidate() {
         state.withLock { state in
+            if let current = state.byPrefix { state.stale = current }
             state.byPrefix = nil
             state.generation &+= 1
         }
@@ -76,6 +86,8 @@ final class KeyDirectory: Service, Sendable {
         do {
             try await store.recordVirtualKeyUses(uses)
         } catch {
+            // Kept for the next write (a newer use of the same key wins).
+            state.withLock { state in state.uses.merge(uses) { newer, _ in newer } }
             logger.warning("could not record when virtual keys were last used", metadata: ["error": "\(error)"])
         }
     }

@@ -152,8 +152,24 @@ struct LLMCallLabels: Sendable {
 }
 
 extension GatewayMetrics: InteractionLogObserver {
-    func queueDepthChanged(_ depth: Int) {
-        Gauge(label: "archestra_interaction_log_queue_depth", factory: factory).record(depth)
+    func bufferChanged(memory: Int, spilled: Int) {
+        Gauge(label: "archestra_interaction_log_queue_depth", factory: factory).record(memory + spilled)
+        Gauge(label: "archestra_interaction_log_spilled_records", factory: factory).record(spilled)
+    }
+
+    func recordsDropped(_ count: Int) {
+        Metrics.Counter(label: "archestra_interaction_log_dropped_total", factory: factory).increment(by: count)
+    }
+
+    /// A pipeline request refused because its record could not be kept (buffer full, or the database away in
+    /// synchronous mode).
+    func requestRefusedForLog(reason: String) {
+        Metrics.Counter(label: "archestra_requests_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// 1 while the database answers, 0 while it does not.
+    func databaseReachable(_ reachable: Bool) {
+        Gauge(label: "archestra_database_up", factory: factory).record(reachable ? 1 : 0)
     }
 
     func batchWritten(size: Int, duration: Duration) {

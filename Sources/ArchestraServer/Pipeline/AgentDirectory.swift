@@ -16,6 +16,10 @@ final class AgentDirectory: Sendable {
         var lookups: [String: Task<Agent?, any Error>] = [:]
         /// Names known to have no agent while the limit is reached: answered without a database round trip.
         var overLimit: Set<String> = []
+        /// What was known before the last invalidation, used while the database cannot be read (nothing can
+        /// change the agents then).
+        var staleByName: [String: Agent] = [:]
+        var staleById: [UUID: Agent] = [:]
     }
 
     private let store: any Store
@@ -24,11 +28,16 @@ final class AgentDirectory: Sendable {
     private let maxAgents: Int
     private let onOverflow: @Sendable () -> Void
     private let cache = Mutex(Cache())
+    private let health: StoreHealth?
 
     /// Names kept as over the limit before the set starts afresh (each costs one lookup again).
     static let overLimitMemory = 10_000
 
-    init(store: any Store, clock: any WallClock, ids: any IdentifierSource, maxAgents: Int = .max, onOverflow: @escaping @Sendable () -> Void = {}) {
+    init(
+        store: any Store, clock: any WallClock, ids: any IdentifierSource, maxAgents: Int = .max,
+        onOverflow: @escaping @Sendable () -> Void = {}, health: StoreHealth? = nil
+    ) {
+        self.health = health
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -63,6 +72,9 @@ final class AgentDirectory: Sendable {
             if let agent = cache.byName[name] { return (agent, true, nil) }
             if cache.overLimit.contains(name) { return (nil, true, nil) }
             if let task = cache.lookups[name] { return (nil, false, task) }
+            // An agent the gateway has not met cannot be created without the database: refused at once rather
+            // than after waiting for a connection that will not come.
+            if health?.isReachable == false { return (nil, false, nil) }
             let task = Task { [store, clock, ids, maxAgents] in
                 let now = clock.now()
                 let candidate = Agent(id: ids.makeUUID(), name: name, isDemo: false, createdAt: now, updatedAt: now)
@@ -72,8 +84,19 @@ final class AgentDirectory: Sendable {
             return (nil, false, task)
         }
         if known { return cached }
+        guard let task else {
+            if let stale = cache.withLock({ $0.staleByName[name] }) { return stale }
+            throw NewAgentUnavailable()
+        }
         do {
-            let agent = try await task!.value
+            let agent: Agent?
+            do {
+                agent = try await task.value
+            } catch StoreError.unavailable(let reason) {
+                guard let stale = cache.withLock({ $0.staleByName[name] }) else { throw StoreError.unavailable(reason) }
+                cache.withLock { $0.lookups[name] = nil }
+                return stale
+            }
             cache.withLock { cache in
                 cache.lookups[name] = nil
                 if let agent {
@@ -95,7 +118,14 @@ final class AgentDirectory: Sendable {
     func agent(idText: String) async throws -> Agent {
         guard let id = UUID(uuidString: idText) else { throw GatewayError.badRequest("Invalid agent ID: \(idText)") }
         if let agent = cache.withLock({ $0.byId[id] }) { return agent }
-        guard let agent = try await store.agent(id: id) else { throw GatewayError.notFound("Agent with ID \(idText) not found") }
+        let found: Agent?
+        do {
+            found = try await store.agent(id: id)
+        } catch StoreError.unavailable(let reason) {
+            guard let stale = cache.withLock({ $0.staleById[id] }) else { throw StoreError.unavailable(reason) }
+            return stale
+        }
+        guard let agent = found else { throw GatewayError.notFound("Agent with ID \(idText) not found") }
         cache.withLock { $0.byId[id] = agent }
         return agent
     }
@@ -103,9 +133,16 @@ final class AgentDirectory: Sendable {
     /// Forgets everything cached; called after any admin write to agents.
     func invalidate() {
         cache.withLock { cache in
+            cache.staleByName.merge(cache.byName) { _, newer in newer }
+            cache.staleById.merge(cache.byId) { _, newer in newer }
             cache.byName.removeAll()
             cache.byId.removeAll()
             cache.overLimit.removeAll()
         }
     }
+}
+
+/// A request from an agent the gateway has not met, while its database is unreachable.
+struct NewAgentUnavailable: Error {
+    static let message = "The gateway cannot register a new agent while its database is unreachable; agents it already knows are served. Try again shortly."
 }

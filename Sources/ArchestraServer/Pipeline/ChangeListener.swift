@@ -8,7 +8,7 @@ struct ChangeListener: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await feed.listenForChanges { [services] in services.invalidateCaches() }
+            await feed.listenForChanges(versionCheckInterval: services.config.changeCheckInterval) { [services] in services.invalidateCaches() }
         }
     }
 }

@@ -27,19 +27,19 @@ extension ProxyPipeline {
         services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: reply.flatMap(adapter.usage(inResponse:)))
         guard (200..<300).contains(status) else {
             // A provider error goes back verbatim: the client's SDK knows how to read it.
-            await record(exchange, status: status, responseJSON: InteractionDraft.recordable(body: byteArray))
+            try await record(exchange, status: status, responseJSON: InteractionDraft.recordable(body: byteArray))
             return Response(status: response.status, headers: headers, body: .init(byteBuffer: bytes))
         }
         guard let reply else {
             throw await fail(.upstreamUnreachable("Upstream provider sent a reply that is not a JSON object"), exchange)
         }
-        let body = await judgeReply(reply, original: byteArray, status: status, exchange: exchange)
+        let body = try await judgeReply(reply, original: byteArray, status: status, exchange: exchange)
         return Response(status: response.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// Judges a reply's tool calls and records the exchange; returns the original bytes when every call is allowed,
     /// else the refusal reply.
-    func judgeReply(_ reply: JSONObject, original: [UInt8], status: Int, exchange: Exchange) async -> [UInt8] {
+    func judgeReply(_ reply: JSONObject, original: [UInt8], status: Int, exchange: Exchange) async throws -> [UInt8] {
         let judged = await judgeReply(
             calls: adapter.toolCalls(inResponse: reply), hosted: adapter.hostedResults(inResponse: reply, request: exchange.request),
             responseId: adapter.responseId(of: reply), exchange: exchange
@@ -50,13 +50,17 @@ extension ProxyPipeline {
             sent = adapter.refusalResponse(replacing: reply, refusal: refusal)
             body = JSONWriter.bytes(sent)
         }
-        await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), response: sent, judged: judged)
+        try await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), response: sent, judged: judged)
         return body
     }
 
     /// Records a gateway failure for this exchange and returns the error to throw.
-    func fail(_ error: GatewayError, _ exchange: Exchange) async -> GatewayError {
-        await record(exchange, status: Int(error.status.code), responseJSON: String(buffer: error.body))
+    func fail(_ error: GatewayError, _ exchange: Exchange) async -> any Error {
+        do {
+            try await record(exchange, status: Int(error.status.code), responseJSON: String(buffer: error.body))
+        } catch {
+            return error
+        }
         return error
     }
 }

@@ -15,6 +15,7 @@ extension ProxyPipeline {
             var status = status
             var stream = GatedStream(pipeline.adapter.makeStream(for: exchange.request))
             var judged: JudgedReply?
+            var recorded = false
             do {
                 var iterator = upstream.makeAsyncIterator()
                 while true {
@@ -40,23 +41,32 @@ extension ProxyPipeline {
                     )
                 }
                 let closing = stream.conclude(refusing: judged?.verdict.refusal)
+                if pipeline.services.config.logWriter.durability == .sync {
+                    // The stream's last bytes wait for its record: a client that got the whole reply has it stored.
+                    recorded = true
+                    try await pipeline.finishStream(stream, judged: judged, status: status.code, exchange: exchange, callStarted: callStarted)
+                }
                 if !closing.isEmpty { try await writer.write(ByteBuffer(bytes: closing)) }
                 try await writer.finish(nil)
             } catch {
                 // The client left or the provider broke off: the record keeps what the client had been sent.
-                await pipeline.finishStream(stream, judged: judged, status: status.code, exchange: exchange, callStarted: callStarted)
+                if !recorded {
+                    try? await pipeline.finishStream(stream, judged: judged, status: status.code, exchange: exchange, callStarted: callStarted)
+                }
                 throw error
             }
-            await pipeline.finishStream(stream, judged: judged, status: status.code, exchange: exchange, callStarted: callStarted)
+            if !recorded {
+                try? await pipeline.finishStream(stream, judged: judged, status: status.code, exchange: exchange, callStarted: callStarted)
+            }
         }
         return Response(status: status, headers: headers, body: body)
     }
 
     private func finishStream<T>(
         _ stream: GatedStream<T>, judged: JudgedReply?, status: Int, exchange: Exchange, callStarted: ContinuousClock.Instant
-    ) async {
+    ) async throws {
         services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: stream.usage)
         let clientView = stream.clientView
-        await record(exchange, status: status, responseJSON: JSONWriter.string(clientView), response: clientView, judged: judged)
+        try await record(exchange, status: status, responseJSON: JSONWriter.string(clientView), response: clientView, judged: judged)
     }
 }

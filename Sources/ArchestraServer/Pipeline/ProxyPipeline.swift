@@ -72,6 +72,9 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
     }
 
     func handle(_ request: Request, context: AppRequestContext, route: PipelineRoute) async throws -> Response {
+        if let refusal = services.admission() {
+            throw VendorShapedError(refusal, vendor: adapter.provider.vendor, headers: [.retryAfter: "5"])
+        }
         let arrivedAt = services.clock.now()
         let timing = ExchangeTiming(started: .now)
         let body = try await request.collectBody(limit: services.config.maxBodyBytes)
@@ -165,7 +168,9 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
     }
 
     /// Queues the interaction record (with its summary, from the values at hand) and counts the gateway's overhead.
-    func record(_ exchange: Exchange, status: Int, responseJSON: String, response: JSONValue? = nil, judged: JudgedReply? = nil) async {
+    /// With synchronous durability it waits until the record is stored, and throws when it could not be (the
+    /// response must then not go out as if it had been).
+    func record(_ exchange: Exchange, status: Int, responseJSON: String, response: JSONValue? = nil, judged: JudgedReply? = nil) async throws {
         services.metrics.gatewayOverhead(provider: adapter.provider, duration: exchange.timing.overhead)
         let evaluation = InteractionEvaluation(
             context: exchange.context, dualLlm: Set(exchange.dualLlm.keys), calls: judged?.calls ?? [],
@@ -175,9 +180,20 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
             evaluation: evaluation, userText: adapter.latestUserText(in: exchange.request.body),
             replyText: response.flatMap(adapter.replyText(in:))
         )
-        await exchange.draft.finish(
+        let sequence = await exchange.draft.finish(
             status: status, responseJSON: responseJSON, evaluation: evaluation, summary: summary, relayed: judged?.relayed,
             into: services.log
         )
+        if services.config.logWriter.durability == .sync,
+           !(await services.log.waitUntilStored(sequence, timeout: services.config.shutdown.timeout)) {
+            services.metrics.requestRefusedForLog(reason: "record_not_stored")
+            throw VendorShapedError(
+                VendorError(
+                    kind: .unavailable, status: 503,
+                    message: "The gateway could not store this interaction in time, and every interaction must be stored before it is answered; try again shortly."
+                ),
+                vendor: adapter.provider.vendor, headers: [.retryAfter: "5"]
+            )
+        }
     }
 }

@@ -21,14 +21,34 @@ struct ProxyServices: Sendable {
     let keys: KeyDirectory
     let log: InteractionLogWriter
     let metrics: GatewayMetrics
+    let health: StoreHealth
     let clock: any WallClock
     let ids: any IdentifierSource
 
     /// Called after any admin write: forgets every cached agent, tool, policy snapshot and Dual LLM setting, so the
     /// very next proxied request here sees it, and tells the other instances sharing the database to do the same.
     func adminDataChanged() async {
+        // Other instances hear of it from the database itself (announced inside the write's transaction).
         invalidateCaches()
-        if let feed = store as? any ChangeFeed { await feed.publishChange() }
+    }
+
+    /// Why a new pipeline request must be refused before anything is spent on it: its record could not be kept.
+    func admission() -> VendorError? {
+        if log.refusesNewRecords {
+            metrics.requestRefusedForLog(reason: "log_buffer_full")
+            return VendorError(
+                kind: .unavailable, status: 503,
+                message: "The gateway cannot record more interactions right now (its buffer is full); try again shortly."
+            )
+        }
+        if config.logWriter.durability == .sync, !health.isReachable {
+            metrics.requestRefusedForLog(reason: "database_unreachable")
+            return VendorError(
+                kind: .unavailable, status: 503,
+                message: "The gateway's database is unreachable, and every interaction must be stored before it is answered; try again shortly."
+            )
+        }
+        return nil
     }
 
     /// Forgets every cached agent, tool, policy snapshot and Dual LLM setting.
@@ -65,13 +85,13 @@ struct InteractionDraft: Sendable {
     let userId: String?
     let sessionId: String?
 
-    /// Queues the finished record for the batched writer.
+    /// Queues the finished record for the batched writer; returns its sequence number there.
     func finish(
         status: Int, responseJSON: String, evaluation: InteractionEvaluation, summary: InteractionSummary, relayed: RelayedResponse?,
         into log: InteractionLogWriter
-    ) async {
+    ) async -> UInt64 {
         let milliseconds = Double(timing.elapsed.nanoseconds) / 1e6
-        await log.record(
+        return await log.record(
             Interaction(
                 id: id, agentId: agentId, type: type, requestJSON: requestJSON, responseJSON: responseJSON, model: model,
                 statusCode: status, durationMs: milliseconds, evaluationJSON: JSONWriter.string(evaluation.json),

@@ -17,11 +17,13 @@ final class ToolCatalog: Sendable {
     private let maxPerAgent: Int
     private let onKeptOut: @Sendable (Int) -> Void
     private let known = Mutex(Set<Key>())
+    private let health: StoreHealth?
 
     init(
         store: any Store, clock: any WallClock, ids: any IdentifierSource, maxPerAgent: Int = .max,
-        onKeptOut: @escaping @Sendable (Int) -> Void = { _ in }
+        onKeptOut: @escaping @Sendable (Int) -> Void = { _ in }, health: StoreHealth? = nil
     ) {
+        self.health = health
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -41,7 +43,9 @@ final class ToolCatalog: Sendable {
                 !known.contains(Key(agentId: agentId, name: declaration.name)) && seen.insert(declaration.name).inserted
             }
         }
-        guard !fresh.isEmpty else { return }
+        // While the database is away the tools are not recorded (judging needs only the policies in memory);
+        // the agent's next request after it returns records them.
+        guard !fresh.isEmpty, health?.isReachable ?? true else { return }
         let now = clock.now()
         let tools = fresh.map { declaration in
             Tool(

@@ -1,6 +1,7 @@
 import ArchestraCore
 import ArchestraProviders
 import Hummingbird
+import ArchestraStore
 
 /// `/v1/{provider}/**`: one entry point per provider that hands each request to its endpoint's pipeline, to the
 /// pass-through, or refuses it, as the route classifier decides on the raw request target.
@@ -44,12 +45,26 @@ struct EndpointPipelines: Sendable {
     }
 
     func handle(_ request: Request, context: AppRequestContext, route: PipelineRoute) async throws -> Response {
-        switch route.endpoint {
-        case .openAIChatCompletions: try await chatCompletions.handle(request, context: context, route: route)
-        case .openAIResponses: try await responses.handle(request, context: context, route: route)
-        case .anthropicMessages: try await messages.handle(request, context: context, route: route)
-        case .geminiGenerateContent: try await generateContent.handle(request, context: context, route: route)
+        do {
+            switch route.endpoint {
+            case .openAIChatCompletions: return try await chatCompletions.handle(request, context: context, route: route)
+            case .openAIResponses: return try await responses.handle(request, context: context, route: route)
+            case .anthropicMessages: return try await messages.handle(request, context: context, route: route)
+            case .geminiGenerateContent: return try await generateContent.handle(request, context: context, route: route)
+            }
+        } catch is NewAgentUnavailable {
+            throw Self.unavailable(NewAgentUnavailable.message, route: route)
+        } catch StoreError.unavailable {
+            // The database is away and this request needed something not in memory (a policy snapshot never loaded).
+            throw Self.unavailable("The gateway cannot reach its database for this request; try again shortly.", route: route)
         }
+    }
+
+    static func unavailable(_ message: String, route: PipelineRoute) -> VendorShapedError {
+        VendorShapedError(
+            VendorError(kind: .unavailable, status: 503, message: message), vendor: route.endpoint.adapter.provider.vendor,
+            headers: [.retryAfter: "5"]
+        )
     }
 }
 

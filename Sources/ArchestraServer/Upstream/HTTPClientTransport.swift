@@ -10,12 +10,12 @@ import ServiceLifecycle
 final class HTTPClientTransport: UpstreamTransport, Service {
     let client: HTTPClient
 
-    init() {
+    init(connectionsPerHost: Int = 256) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.timeout.connect = .seconds(10)
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         // A refused connection is answered 502 at once instead of being retried until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
