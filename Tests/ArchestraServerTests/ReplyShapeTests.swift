@@ -41,6 +41,7 @@ struct ReplyShapeTests {
             let body: String
             switch provider {
             case .openai: body = #"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#
+            case .openaiResponses: body = #"{"model":"gpt-4o","stream":true,"input":"hi"}"#
             case .anthropic: body = #"{"model":"claude-sonnet-4-5-20250929","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#
             case .gemini: body = #"{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}"#
             }
