@@ -14,9 +14,14 @@
 #    address sanitizers and run for ARCHESTRA_FUZZ_SECONDS (default 20) seconds
 #    (scripts/fuzz.sh); a crash is saved under Tests/Fuzz/<target>/regressions/,
 #    where step 1 replays it on later runs. 0 replays the kept inputs only.
+# 4. The browser checks: Debian's headless Chromium driven by Playwright through
+#    the web UI of three built gateways (mock mode, a fake upstream, an admin
+#    token): the operator journey, hostile markup rendered as text, login and
+#    logout; they rewrite the screenshots in docs/screenshots/
+#    (scripts/ui-checks/run.sh).
 #
 # Works as root on a fresh Debian machine with only Swift installed: it
-# installs PostgreSQL and the Python venv when they are missing, and reuses
+# installs PostgreSQL, Chromium and the Python venv when they are missing, and reuses
 # them on later runs. Every stage always runs, so one run reports everything;
 # the exit status is non-zero when any failed.
 set -euo pipefail
@@ -27,6 +32,8 @@ cd "$ROOT"
 source scripts/lib/postgres.sh
 # shellcheck source=scripts/lib/python.sh
 source scripts/lib/python.sh
+# shellcheck source=scripts/lib/chromium.sh
+source scripts/lib/chromium.sh
 
 LOGS=$(mktemp -d /tmp/archestra-test.XXXXXX)
 
@@ -43,6 +50,7 @@ trap 'exit 143' TERM
 # Install what is missing before the long build, so a broken machine fails fast.
 ensure_postgres_installed
 ensure_python_venv_support
+ensure_chromium
 
 start_test_postgres archestra_test
 export ARCHESTRA_TEST_POSTGRES_URL=$TEST_POSTGRES_URL
@@ -56,19 +64,28 @@ stop_test_postgres
 
 # The gateway is not a test dependency, so `swift test` may not have built it.
 echo "==> swift build --product archestra"
-sdk_status=0
+sdk_status=0 ui_status=0
 if swift build --product archestra >"$LOGS/build.log" 2>&1; then
+    built=1
     bash scripts/sdk-checks/run.sh 2>&1 | tee "$LOGS/sdk-checks.log" || sdk_status=$?
 else
+    built=
     grep -E "error:" "$LOGS/build.log" | sort -u | head -n 20 || tail -n 40 "$LOGS/build.log"
-    echo "error: the gateway did not build; real-client checks not run"
-    sdk_status=1
+    echo "error: the gateway did not build; real-client and browser checks not run"
+    sdk_status=1 ui_status=1
 fi
 
 # libFuzzer and lld come with the Swift toolchain; the instrumented build has its own scratch folder.
 echo "==> fuzzing (scripts/fuzz.sh, ${ARCHESTRA_FUZZ_SECONDS:-20} s per target)"
 fuzz_status=0
 bash scripts/fuzz.sh "${ARCHESTRA_FUZZ_SECONDS:-20}" 2>&1 | tee "$LOGS/fuzz.log" || fuzz_status=$?
+
+# The browser checks drive the gateway built above (a failed build was already
+# reported and counted there).
+if [[ -n $built ]]; then
+    echo "==> browser checks (scripts/ui-checks/run.sh)"
+    bash scripts/ui-checks/run.sh 2>&1 | tee "$LOGS/ui-checks.log" || ui_status=$?
+fi
 
 # One closing line for people and CI: every test and check counted, with a
 # stage that produced no counts (a build failure, say) counted as one failure.
@@ -85,8 +102,13 @@ if [[ $(grep -E '^fuzz: [0-9]+ passed' "$LOGS/fuzz.log" 2>/dev/null | tail -n 1)
     fuzz_passed=${BASH_REMATCH[1]} fuzz_failed=${BASH_REMATCH[2]}
 fi
 if [[ $fuzz_status != 0 && $fuzz_failed == 0 ]]; then fuzz_failed=1; fi
+ui_passed=0 ui_failed=0
+if [[ $(grep -E '^ui-checks: [0-9]+ passed' "$LOGS/ui-checks.log" 2>/dev/null | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    ui_passed=${BASH_REMATCH[1]} ui_failed=${BASH_REMATCH[2]}
+fi
+if [[ $ui_status != 0 && $ui_failed == 0 ]]; then ui_failed=1; fi
 
 echo
-echo "swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status); sdk checks: $sdk_passed passed, $sdk_failed failed (exit $sdk_status); fuzz: $fuzz_passed passed, $fuzz_failed failed (exit $fuzz_status)"
-echo "summary: $((swift_passed + sdk_passed + fuzz_passed)) passed, $((swift_failed + sdk_failed + fuzz_failed)) failed, $swift_skipped skipped"
-[[ $swift_status == 0 && $sdk_status == 0 && $fuzz_status == 0 ]]
+echo "swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status); sdk checks: $sdk_passed passed, $sdk_failed failed (exit $sdk_status); fuzz: $fuzz_passed passed, $fuzz_failed failed (exit $fuzz_status); ui checks: $ui_passed passed, $ui_failed failed (exit $ui_status)"
+echo "summary: $((swift_passed + sdk_passed + fuzz_passed + ui_passed)) passed, $((swift_failed + sdk_failed + fuzz_failed + ui_failed)) failed, $swift_skipped skipped"
+[[ $swift_status == 0 && $sdk_status == 0 && $fuzz_status == 0 && $ui_status == 0 ]]

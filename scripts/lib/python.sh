@@ -1,9 +1,13 @@
 # shellcheck shell=bash
-# The Python virtualenv for the real-client checks (official provider SDKs).
+# The Python virtualenv for the real-client checks (official provider SDKs) and
+# the browser checks (Playwright).
 #
-# Source this file, then `ensure_sdk_venv REQUIREMENTS_FILE`; it sets SDK_PYTHON.
-# The venv lives in .venv/ at the repo root (git-ignored) and is reused: pip
-# runs again only when the requirements file changed since the last install.
+# Source this file, then `ensure_sdk_venv REQUIREMENTS_FILE...`; it sets
+# SDK_PYTHON. The venv lives in .venv/ at the repo root (git-ignored) and is
+# shared by every check that uses Python (scripts/sdk-checks, scripts/ui-checks),
+# each naming its requirements file(s). It is reused: pip runs again for a file
+# only when that file changed since its last install (one stamp per file, named
+# after its directory, so two stages do not reinstall each other's packages).
 
 SDK_VENV=${SDK_VENV:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.venv}
 SDK_PYTHON=${SDK_PYTHON:-}
@@ -21,7 +25,7 @@ ensure_python_venv_support() {
 }
 
 ensure_sdk_venv() {
-    local requirements=$1 stamp
+    local requirements stamp
     # A venv whose interpreter vanished (python upgraded or moved) cannot be
     # repaired in place; start over.
     if [[ -e $SDK_VENV ]] && ! "$SDK_VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
@@ -33,11 +37,13 @@ ensure_sdk_venv() {
         echo "==> creating virtualenv $SDK_VENV"
         python3 -m venv "$SDK_VENV"
     fi
-    stamp=$SDK_VENV/.archestra-requirements.txt
-    if ! cmp -s "$requirements" "$stamp"; then
-        echo "==> installing $(grep -v '^#' "$requirements" | xargs) into $SDK_VENV"
-        "$SDK_VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$requirements"
-        cp "$requirements" "$stamp"
-    fi
+    for requirements in "$@"; do
+        stamp=$SDK_VENV/.archestra-requirements-$(basename "$(dirname "$requirements")").txt
+        if ! cmp -s "$requirements" "$stamp"; then
+            echo "==> installing $(grep -v '^#' "$requirements" | xargs) into $SDK_VENV"
+            "$SDK_VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$requirements"
+            cp "$requirements" "$stamp"
+        fi
+    done
     SDK_PYTHON=$SDK_VENV/bin/python
 }

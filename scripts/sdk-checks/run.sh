@@ -29,21 +29,16 @@ if [[ ! -x $BIN ]]; then
 fi
 ensure_sdk_venv "$HERE/requirements.txt"
 
+# shellcheck source=scripts/lib/gateway.sh
+source "$ROOT/scripts/lib/gateway.sh"
+
 WORK=$(mktemp -d /tmp/archestra-sdk.XXXXXX)
-STARTED_PIDS=()
 PASSED=0
 FAILED=0
 
 # Whatever happens, no gateway or fake upstream outlives this script.
 cleanup() {
-    local pid
-    for pid in "${STARTED_PIDS[@]}"; do
-        # wait reaps it, so bash prints no "Killed" notice after our summary.
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
+    stop_started_processes
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -53,97 +48,6 @@ trap 'exit 143' TERM
 fail() {
     echo "FAIL [$ROUND] $*"
     FAILED=$((FAILED + 1))
-}
-
-free_port() {
-    "$SDK_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Polls GET $1/health until it answers 200, giving up early if process $2 died.
-wait_for_health() {
-    "$SDK_PYTHON" - "$1" "$2" <<'PY'
-import os, sys, time, urllib.request
-url, pid = sys.argv[1] + "/health", int(sys.argv[2])
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        sys.exit(f"the gateway exited before answering {url}")
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            if response.status == 200:
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.1)
-sys.exit(f"no answer from {url} within 60 s")
-PY
-}
-
-# Starts fake_upstream.py on a port of its choosing; sets FAKE_PID, FAKE_URL.
-start_fake_upstream() {
-    local out=$WORK/fake.out port='' _
-    "$SDK_PYTHON" -u "$HERE/fake_upstream.py" 0 >"$out" 2>"$WORK/fake.err" &
-    FAKE_PID=$!
-    STARTED_PIDS+=("$FAKE_PID")
-    for _ in $(seq 1 100); do
-        port=$(head -n 1 "$out" 2>/dev/null || true)
-        [[ -n $port ]] && break
-        kill -0 "$FAKE_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    if [[ -z $port ]]; then
-        cat "$WORK/fake.err" >&2
-        echo "error: fake upstream did not start" >&2
-        return 1
-    fi
-    FAKE_URL=http://127.0.0.1:$port
-}
-
-# Starts the gateway with in-memory SQLite plus the given VAR=value settings;
-# sets GATEWAY_PID, GATEWAY_URL, GATEWAY_LOG. Settings a developer may have
-# exported (keys, admin token, mock mode) are cleared so they cannot change
-# what the checks see.
-start_gateway() {
-    local port
-    port=$(free_port)
-    GATEWAY_LOG=$WORK/gateway-$ROUND.log
-    env -u OPENAI_API_KEY -u ANTHROPIC_API_KEY -u GEMINI_API_KEY -u ARCHESTRA_ADMIN_TOKEN -u BENCHMARK_MOCK_MODE \
-        -u ARCHESTRA_OPENAI_BASE_URL -u ARCHESTRA_ANTHROPIC_BASE_URL -u ARCHESTRA_GEMINI_BASE_URL \
-        ARCHESTRA_HOST=127.0.0.1 ARCHESTRA_PORT="$port" DATABASE_URL=sqlite::memory: "$@" \
-        "$BIN" serve >"$GATEWAY_LOG" 2>&1 &
-    GATEWAY_PID=$!
-    STARTED_PIDS+=("$GATEWAY_PID")
-    GATEWAY_URL=http://127.0.0.1:$port
-    wait_for_health "$GATEWAY_URL" "$GATEWAY_PID"
-}
-
-# Stops the gateway as a service manager would (SIGTERM) and checks that it
-# went quietly: it must exit 0 within 15 s and must not have crashed.
-stop_gateway() {
-    local status=0 _
-    if kill -0 "$GATEWAY_PID" 2>/dev/null; then
-        kill -TERM "$GATEWAY_PID"
-        for _ in $(seq 1 150); do
-            kill -0 "$GATEWAY_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$GATEWAY_PID" 2>/dev/null; then
-            fail "gateway still running 15 s after SIGTERM; killed"
-            kill -KILL "$GATEWAY_PID" 2>/dev/null || true
-        fi
-    else
-        fail "gateway died during the checks"
-    fi
-    wait "$GATEWAY_PID" 2>/dev/null || status=$?
-    if [[ $status != 0 && $status != 137 ]]; then
-        fail "gateway exited with status $status after SIGTERM"
-    fi
-    # The Swift runtime's crash reports and backtraces.
-    if grep -Eq 'Fatal error|Program crashed|Stack dump|stack trace|Backtrace|Thread [0-9]+ crashed|Segmentation fault' "$GATEWAY_LOG"; then
-        fail "gateway printed a crash report or stack trace"
-    fi
 }
 
 # The SDK and agent-framework checks, each run against the same gateway in turn.
@@ -157,7 +61,7 @@ run_round() {
     shift 4
     local script out summary before=$FAILED
     echo "==> sdk checks, round '$ROUND'"
-    if ! start_gateway "$@"; then
+    if ! start_gateway "$ROUND" "$@"; then
         fail "gateway did not start"
         cat "$GATEWAY_LOG"
         return

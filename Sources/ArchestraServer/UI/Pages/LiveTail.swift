@@ -33,7 +33,7 @@ struct LiveTail {
                     try await Task.sleep(for: Self.interval)
                     let page = try await ui.store.browseInteractions(tailFilter, sort: .oldest, after: cursor, limit: 50)
                     for row in page.rows {
-                        let html = ui.renderer.fragment("log-row", context: LogPages.row(row)).replacingOccurrences(of: "\n", with: " ")
+                        let html = Self.oneLine(ui.renderer.fragment("log-row", context: LogPages.row(row)))
                         try await writer.write(ByteBuffer(string: "event: row\ndata: \(html)\n\n"))
                         cursor = InteractionCursor(value: .date(row.createdAt), id: row.id)
                     }
@@ -42,5 +42,12 @@ struct LiveTail {
                 try await writer.finish(nil)
             }
         )
+    }
+
+    /// The row on one line. An event's data line ends at any line break, a carriage return included (which HTML
+    /// escaping keeps): one inside a stored value (an agent's name, say) would cut the row short and start a field
+    /// of the client's choosing (another event type, a retry delay), so every CR and LF becomes a space.
+    static func oneLine(_ html: String) -> String {
+        String(String.UnicodeScalarView(html.unicodeScalars.map { $0 == "\r" || $0 == "\n" ? " " : $0 }))
     }
 }

@@ -60,6 +60,8 @@ struct LogPages {
         let context: [String: Any] = [
             "rows": page.rows.map(Self.row), "filter": form, "sort": sort.rawValue,
             "countText": count >= 10_000 ? "more than 10,000 interactions" : "\(UIFormat.count(count)) interaction\(count == 1 ? "" : "s")",
+            // The live tail counts the rows it adds, from an exact count only.
+            "liveCount": count >= 10_000 ? nil as Int? as Any : count,
             "sorts": InteractionSort.allCases.map { option -> [String: Any] in
                 ["label": option.rawValue, "current": option == sort, "href": "/ui/logs?" + Self.query(of: request, without: ["after", "sort"], adding: ["sort": option.rawValue])]
             },

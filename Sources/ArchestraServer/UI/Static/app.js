@@ -33,6 +33,12 @@
       rows.insertBefore(row, rows.firstChild);
       var empty = document.getElementById("no-rows");
       if (empty) empty.remove();
+      var count = document.getElementById("log-count");
+      if (count && count.dataset.count) {
+        var total = Number(count.dataset.count) + 1;
+        count.dataset.count = String(total);
+        count.textContent = total.toLocaleString("en-US") + (total === 1 ? " interaction" : " interactions");
+      }
     });
     source.onerror = function () { if (status) status.textContent = "reconnecting"; };
     source.onopen = function () { if (status) status.textContent = "live"; };
