@@ -1,9 +1,13 @@
 # shellcheck shell=bash
-# The Python virtualenv for the real-client checks (official provider SDKs).
+# The Python virtualenv for the real-client checks (official provider SDKs) and
+# the deployment checks (kubernetes-validate, hadolint).
 #
-# Source this file, then `ensure_sdk_venv REQUIREMENTS_FILE`; it sets SDK_PYTHON.
+# Source this file, then `ensure_sdk_venv REQUIREMENTS_FILE [NAME]`; it sets SDK_PYTHON.
 # The venv lives in .venv/ at the repo root (git-ignored) and is reused: pip
 # runs again only when the requirements file changed since the last install.
+# Several requirement files share the venv, each under its own NAME (default
+# `requirements`; the deployment checks use `deploy`), so that installing one
+# does not make the other look stale.
 
 SDK_VENV=${SDK_VENV:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.venv}
 SDK_PYTHON=${SDK_PYTHON:-}
@@ -21,7 +25,7 @@ ensure_python_venv_support() {
 }
 
 ensure_sdk_venv() {
-    local requirements=$1 stamp
+    local requirements=$1 name=${2:-requirements} stamp
     # A venv whose interpreter vanished (python upgraded or moved) cannot be
     # repaired in place; start over.
     if [[ -e $SDK_VENV ]] && ! "$SDK_VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
@@ -33,7 +37,7 @@ ensure_sdk_venv() {
         echo "==> creating virtualenv $SDK_VENV"
         python3 -m venv "$SDK_VENV"
     fi
-    stamp=$SDK_VENV/.archestra-requirements.txt
+    stamp=$SDK_VENV/.archestra-$name.txt
     if ! cmp -s "$requirements" "$stamp"; then
         echo "==> installing $(grep -v '^#' "$requirements" | xargs) into $SDK_VENV"
         "$SDK_VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$requirements"
