@@ -14,11 +14,14 @@
 #    address sanitizers and run for ARCHESTRA_FUZZ_SECONDS (default 20) seconds
 #    (scripts/fuzz.sh); a crash is saved under Tests/Fuzz/<target>/regressions/,
 #    where step 1 replays it on later runs. 0 replays the kept inputs only.
+# 4. The deployment checks: hadolint on the Dockerfile, the Kubernetes manifests
+#    rendered with `kubectl kustomize` and validated with kubernetes-validate,
+#    plus the properties they rely on (scripts/deploy-checks.sh).
 #
 # Works as root on a fresh Debian machine with only Swift installed: it
-# installs PostgreSQL and the Python venv when they are missing, and reuses
-# them on later runs. Every stage always runs, so one run reports everything;
-# the exit status is non-zero when any failed.
+# installs PostgreSQL, the Python venv and kubectl when they are missing, and
+# reuses them on later runs. Every stage always runs, so one run reports
+# everything; the exit status is non-zero when any failed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -70,6 +73,11 @@ echo "==> fuzzing (scripts/fuzz.sh, ${ARCHESTRA_FUZZ_SECONDS:-20} s per target)"
 fuzz_status=0
 bash scripts/fuzz.sh "${ARCHESTRA_FUZZ_SECONDS:-20}" 2>&1 | tee "$LOGS/fuzz.log" || fuzz_status=$?
 
+# No Docker engine or cluster needed: rendering, schema validation and linting only.
+echo "==> deployment checks (scripts/deploy-checks.sh)"
+deploy_status=0
+bash scripts/deploy-checks.sh 2>&1 | tee "$LOGS/deploy-checks.log" || deploy_status=$?
+
 # One closing line for people and CI: every test and check counted, with a
 # stage that produced no counts (a build failure, say) counted as one failure.
 read -r swift_passed swift_failed swift_skipped < <(python3 scripts/lib/swift_test_counts.py "$LOGS/swift-test.log"; echo) || true
@@ -85,8 +93,13 @@ if [[ $(grep -E '^fuzz: [0-9]+ passed' "$LOGS/fuzz.log" 2>/dev/null | tail -n 1)
     fuzz_passed=${BASH_REMATCH[1]} fuzz_failed=${BASH_REMATCH[2]}
 fi
 if [[ $fuzz_status != 0 && $fuzz_failed == 0 ]]; then fuzz_failed=1; fi
+deploy_passed=0 deploy_failed=0
+if [[ $(grep -E '^deploy-checks: [0-9]+ passed' "$LOGS/deploy-checks.log" 2>/dev/null | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    deploy_passed=${BASH_REMATCH[1]} deploy_failed=${BASH_REMATCH[2]}
+fi
+if [[ $deploy_status != 0 && $deploy_failed == 0 ]]; then deploy_failed=1; fi
 
 echo
-echo "swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status); sdk checks: $sdk_passed passed, $sdk_failed failed (exit $sdk_status); fuzz: $fuzz_passed passed, $fuzz_failed failed (exit $fuzz_status)"
-echo "summary: $((swift_passed + sdk_passed + fuzz_passed)) passed, $((swift_failed + sdk_failed + fuzz_failed)) failed, $swift_skipped skipped"
-[[ $swift_status == 0 && $sdk_status == 0 && $fuzz_status == 0 ]]
+echo "swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status); sdk checks: $sdk_passed passed, $sdk_failed failed (exit $sdk_status); fuzz: $fuzz_passed passed, $fuzz_failed failed (exit $fuzz_status); deploy checks: $deploy_passed passed, $deploy_failed failed (exit $deploy_status)"
+echo "summary: $((swift_passed + sdk_passed + fuzz_passed + deploy_passed)) passed, $((swift_failed + sdk_failed + fuzz_failed + deploy_failed)) failed, $swift_skipped skipped"
+[[ $swift_status == 0 && $sdk_status == 0 && $fuzz_status == 0 && $deploy_status == 0 ]]
