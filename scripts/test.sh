@@ -19,10 +19,13 @@
 #    token): the operator journey, hostile markup rendered as text, login and
 #    logout; they rewrite the screenshots in docs/screenshots/
 #    (scripts/ui-checks/run.sh).
+# 5. The deployment checks: hadolint on the Dockerfile, the Kubernetes manifests
+#    rendered with `kubectl kustomize` and validated with kubernetes-validate,
+#    plus the properties they rely on (scripts/deploy-checks.sh).
 #
 # Works as root on a fresh Debian machine with only Swift installed: it
-# installs PostgreSQL, Chromium and the Python venv when they are missing, and reuses
-# them on later runs. Every stage always runs, so one run reports everything;
+# installs PostgreSQL, Chromium, kubectl and the Python venv when they are
+# missing, and reuses them on later runs. Every stage always runs, so one run reports everything;
 # the exit status is non-zero when any failed.
 set -euo pipefail
 
@@ -87,28 +90,37 @@ if [[ -n $built ]]; then
     bash scripts/ui-checks/run.sh 2>&1 | tee "$LOGS/ui-checks.log" || ui_status=$?
 fi
 
+# No Docker engine or cluster needed: rendering, schema validation and linting only.
+echo "==> deployment checks (scripts/deploy-checks.sh)"
+deploy_status=0
+bash scripts/deploy-checks.sh 2>&1 | tee "$LOGS/deploy-checks.log" || deploy_status=$?
+
 # One closing line for people and CI: every test and check counted, with a
 # stage that produced no counts (a build failure, say) counted as one failure.
 read -r swift_passed swift_failed swift_skipped < <(python3 scripts/lib/swift_test_counts.py "$LOGS/swift-test.log"; echo) || true
 swift_passed=${swift_passed:-0} swift_failed=${swift_failed:-0} swift_skipped=${swift_skipped:-0}
 if [[ $swift_status != 0 && $swift_failed == 0 ]]; then swift_failed=1; fi
-sdk_passed=0 sdk_failed=0
-if [[ $(grep -E '^sdk-checks: [0-9]+ passed' "$LOGS/sdk-checks.log" 2>/dev/null | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-    sdk_passed=${BASH_REMATCH[1]} sdk_failed=${BASH_REMATCH[2]}
-fi
-if [[ $sdk_status != 0 && $sdk_failed == 0 ]]; then sdk_failed=1; fi
-fuzz_passed=0 fuzz_failed=0
-if [[ $(grep -E '^fuzz: [0-9]+ passed' "$LOGS/fuzz.log" 2>/dev/null | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-    fuzz_passed=${BASH_REMATCH[1]} fuzz_failed=${BASH_REMATCH[2]}
-fi
-if [[ $fuzz_status != 0 && $fuzz_failed == 0 ]]; then fuzz_failed=1; fi
-ui_passed=0 ui_failed=0
-if [[ $(grep -E '^ui-checks: [0-9]+ passed' "$LOGS/ui-checks.log" 2>/dev/null | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-    ui_passed=${BASH_REMATCH[1]} ui_failed=${BASH_REMATCH[2]}
-fi
-if [[ $ui_status != 0 && $ui_failed == 0 ]]; then ui_failed=1; fi
+# count_stage NAME LOG STATUS: reads the stage's closing "NAME: P passed, F failed"
+# line; a stage that failed without one counts as one failure.
+summary_parts=() total_passed=$swift_passed total_failed=$swift_failed all_ok=$([[ $swift_status == 0 ]] && echo 1 || echo 0)
+count_stage() {
+    local name=$1 log=$2 status=$3 passed=0 failed=0
+    if [[ $(grep -E "^$name: [0-9]+ passed" "$log" 2>/dev/null | tail -n 1) =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+        passed=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
+    fi
+    if [[ $status != 0 && $failed == 0 ]]; then failed=1; fi
+    if [[ $status != 0 ]]; then all_ok=0; fi
+    total_passed=$((total_passed + passed)) total_failed=$((total_failed + failed))
+    summary_parts+=("${name//-/ }: $passed passed, $failed failed (exit $status)")
+}
+count_stage sdk-checks "$LOGS/sdk-checks.log" "$sdk_status"
+count_stage fuzz "$LOGS/fuzz.log" "$fuzz_status"
+count_stage ui-checks "$LOGS/ui-checks.log" "$ui_status"
+count_stage deploy-checks "$LOGS/deploy-checks.log" "$deploy_status"
 
 echo
-echo "swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status); sdk checks: $sdk_passed passed, $sdk_failed failed (exit $sdk_status); fuzz: $fuzz_passed passed, $fuzz_failed failed (exit $fuzz_status); ui checks: $ui_passed passed, $ui_failed failed (exit $ui_status)"
-echo "summary: $((swift_passed + sdk_passed + fuzz_passed + ui_passed)) passed, $((swift_failed + sdk_failed + fuzz_failed + ui_failed)) failed, $swift_skipped skipped"
-[[ $swift_status == 0 && $sdk_status == 0 && $fuzz_status == 0 && $ui_status == 0 ]]
+summary="swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status)"
+for part in "${summary_parts[@]}"; do summary+="; $part"; done
+echo "$summary"
+echo "summary: $total_passed passed, $total_failed failed, $swift_skipped skipped"
+[[ $all_ok == 1 ]]
