@@ -69,6 +69,8 @@ public final class InteractionLogWriter: Service, Sendable {
         var enqueued: UInt64 = 0
         var settled: UInt64 = 0
         var shuttingDown = false
+        /// Records at the head of memory that the loop is writing now: they stay until stored, and are never dropped.
+        var writing = 0
 
         var memoryCount: Int { memory.count - head }
         var spilled: Int { spill?.unread ?? 0 }
@@ -148,11 +150,12 @@ public final class InteractionLogWriter: Service, Sendable {
             case .wait:
                 return .full
             case .drop:
-                if state.memoryCount > 0 {
+                if state.memoryCount > state.writing {
                     dropOldest(&state)
                     append(pending, to: &state)
                 } else {
-                    // Nothing in memory to make room with (the spill file is full): this record is the one dropped.
+                    // Nothing in memory to make room with (all of it is being written, or the spill file is full):
+                    // this record is the one dropped.
                     state.enqueued += 1
                     state.settled += 1
                     observer?.recordsDropped(1)
@@ -176,11 +179,17 @@ public final class InteractionLogWriter: Service, Sendable {
         observer?.bufferChanged(memory: state.memoryCount, spilled: state.spilled)
     }
 
+    /// Drops the oldest record the loop is not writing (records being written are stored, or kept, as a batch).
     private func dropOldest(_ state: inout State) {
-        let oldest = state.memory[state.head]
+        let index = state.head + state.writing
+        let oldest = state.memory[index]
         state.memoryBytes -= oldest.bytes
-        state.head += 1
-        compact(&state)
+        if index == state.head {
+            state.head += 1
+            compact(&state)
+        } else {
+            state.memory.remove(at: index)
+        }
         // Dropped records count as settled: whoever waits for them must not wait forever.
         settleLocked(1, &state)
         observer?.recordsDropped(1)
@@ -301,6 +310,7 @@ public final class InteractionLogWriter: Service, Sendable {
                 backoff = .milliseconds(100)
                 continue
             }
+            state.withLock { $0.writing = 0 }
             let now = ContinuousClock.now
             if failingSince == nil {
                 failingSince = now
@@ -339,6 +349,7 @@ public final class InteractionLogWriter: Service, Sendable {
         state.withLock { state in
             if state.memoryCount > 0 {
                 let end = min(state.head + configuration.maxBatchSize, state.memory.count)
+                state.writing = end - state.head
                 return (state.memory[state.head..<end].map(\.interaction), .memory, 0)
             }
             guard let spill = state.spill, spill.unread > 0 else { return nil }
@@ -351,6 +362,7 @@ public final class InteractionLogWriter: Service, Sendable {
     private func commit(_ source: Source, count: Int) {
         let (waiters, ready) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [CheckedContinuation<Void, Never>]) in
             var settledNow = count
+            state.writing = 0
             switch source {
             case .memory:
                 for pending in state.memory[state.head..<state.head + count] { state.memoryBytes -= pending.bytes }
@@ -452,17 +464,22 @@ public final class InteractionLogWriter: Service, Sendable {
         return true
     }
 
-    /// One insert, bounded: a database that does not answer (a connection that cannot be made) is an outage.
+    /// One insert, bounded: a database that does not answer (a connection that cannot be made, a server that hangs)
+    /// is an outage. The insert runs in a task of its own that is abandoned, not awaited, when time is up: a driver
+    /// that ignores cancellation must not hold the writer. If it completes later, the retry skips the rows it stored.
     private func insert(_ rows: [Interaction]) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.store.insertInteractions(rows) }
-            group.addTask {
-                try await Task.sleep(for: self.configuration.writeTimeout)
-                throw StoreError.unavailable("no answer within \(self.configuration.writeTimeout.components.seconds) s")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
+        let store = self.store
+        let timeout = configuration.writeTimeout
+        let outcome = FirstOutcome()
+        let work = Task { outcome.resolve(await Result(catching: { try await store.insertInteractions(rows) })) }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            outcome.resolve(.failure(StoreError.unavailable("no answer within \(timeout.components.seconds) s")))
         }
+        let result = await outcome.value()
+        timer.cancel()
+        if case .failure = result { work.cancel() }
+        try result.get()
     }
 
     /// Stores the reduced form of a refused row; false when the database refuses that too.
@@ -494,4 +511,41 @@ public protocol InteractionLogObserver: Sendable {
     func recordsDropped(_ count: Int)
     /// A refused row was stored in its reduced form.
     func rowReduced()
+}
+
+/// The first of several results, handed to the one task waiting for it.
+private final class FirstOutcome: Sendable {
+    private struct State {
+        var result: Result<Void, any Error>?
+        var waiter: CheckedContinuation<Result<Void, any Error>, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func resolve(_ result: Result<Void, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<Result<Void, any Error>, Never>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    func value() async -> Result<Void, any Error> {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Result<Void, any Error>? in
+                if let result = state.result { return result }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    fileprivate init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
 }

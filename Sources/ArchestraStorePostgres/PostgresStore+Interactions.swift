@@ -140,7 +140,7 @@ extension PostgresStore {
 
     public func prepareInteractionStorage(now: Date) async throws {
         try await query(
-            "SELECT archestra_interaction_partitions((\(now)::timestamptz AT TIME ZONE 'UTC')::date, (\(now)::timestamptz AT TIME ZONE 'UTC')::date + \(PostgresSchema.partitionDaysAhead))"
+            "SELECT archestra_interaction_partitions((\(now)::timestamptz AT TIME ZONE 'UTC')::date, (\(now)::timestamptz AT TIME ZONE 'UTC')::date + \(PostgresSchema.partitionDaysAhead)::int)"
         )
     }
 }

@@ -1,0 +1,91 @@
+import ArchestraCore
+import Foundation
+import Testing
+
+@testable import ArchestraStore
+
+@Suite("Spill file")
+struct SpillFileTests {
+    private func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("spill-\(UUID().uuidString)").path
+    }
+
+    private func records(_ count: Int) -> [Interaction] {
+        (0..<count).map { makeInteraction(agentId: UUID(), at: at(Int64($0))) }
+    }
+
+    private func encoded(_ rows: [Interaction]) -> [[UInt8]] { rows.map(InteractionRecordCodec.encode) }
+
+    @Test("Records come back in order and whole; consumed ones are gone after a reopen")
+    func roundTrip() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = records(5)
+        do {
+            let spill = try SpillFile(directory: dir, limit: 1 << 20)
+            try spill.append(encoded(rows))
+            #expect(spill.unread == 5)
+            let first = try spill.peek(2)
+            #expect(first.map { $0?.normalized } == rows[0..<2].map(\.normalized))
+            spill.consume(2)
+            #expect(spill.unread == 3)
+        }
+        let reopened = try SpillFile(directory: dir, limit: 1 << 20)
+        #expect(reopened.unread == 3)
+        #expect(try reopened.peek(10).map { $0?.normalized } == rows[2...].map(\.normalized))
+    }
+
+    @Test("A frame cut short by a crash, or one that fails its checksum, ends the file at the last whole frame", arguments: [
+        "torn tail", "flipped byte",
+    ])
+    func damage(kind: String) throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = records(3)
+        let path: String
+        do {
+            let spill = try SpillFile(directory: dir, limit: 1 << 20)
+            try spill.append(encoded(rows))
+            path = spill.path
+        }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let lastFrame = SpillFile.headerSize + encoded([rows[2]])[0].count
+        if kind == "torn tail" {
+            bytes.removeLast(7)
+        } else {
+            bytes[bytes.count - lastFrame + SpillFile.headerSize + 3] ^= 0x5A
+        }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let reopened = try SpillFile(directory: dir, limit: 1 << 20)
+        #expect(reopened.unread == 2)
+        #expect(try reopened.peek(10).map { $0?.normalized } == rows[0..<2].map(\.normalized))
+        #expect(reopened.size == bytes.count - (kind == "torn tail" ? lastFrame - 7 : lastFrame))
+    }
+
+    @Test("Room is counted against the limit, headers included")
+    func limit() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spill = try SpillFile(directory: dir, limit: 100)
+        #expect(spill.hasRoom(for: 92))
+        #expect(!spill.hasRoom(for: 93))
+        try spill.append([[UInt8](repeating: 1, count: 42)])
+        #expect(spill.hasRoom(for: 42))
+        #expect(!spill.hasRoom(for: 43))
+    }
+
+    @Test("replaceUnread puts older records in front of what was waiting; a fully consumed file is emptied")
+    func replace() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = records(4)
+        let spill = try SpillFile(directory: dir, limit: 1 << 20)
+        try spill.append(encoded(Array(rows[2...])))
+        try spill.replaceUnread(with: encoded(Array(rows[0..<2])) + spill.unreadPayloads())
+        #expect(try spill.peek(10).map { $0?.normalized } == rows.map(\.normalized))
+        spill.consume(4)
+        #expect(spill.size == 0 && spill.unread == 0)
+        let attributes = try FileManager.default.attributesOfItem(atPath: spill.path)
+        #expect((attributes[.size] as? Int) == 0)
+    }
+}
