@@ -56,8 +56,12 @@ public func buildGateway(
     metrics.databaseReachable(true)
     let log: InteractionLogWriter
     do {
+        var writerConfiguration = logWriterConfiguration ?? config.logWriter.writerConfiguration
+        // Responses wait for their records, so the writer does not wait to fill a batch: the records that arrive
+        // while one batch is being written form the next (a group commit).
+        if config.logWriter.durability == .sync { writerConfiguration.flushInterval = .zero }
         log = try InteractionLogWriter(
-            store: store, configuration: logWriterConfiguration ?? config.logWriter.writerConfiguration, logger: logger,
+            store: store, configuration: writerConfiguration, logger: logger,
             observer: metrics, health: health
         )
     } catch {

@@ -95,7 +95,10 @@ extension AppConfig {
 
     static func logWriter(_ env: EnvironmentReader, port: Int) throws -> LogWriterSettings {
         let spill = env.value("ARCHESTRA_LOG_SPILL_DIR")
-        let defaultSpill = (NSTemporaryDirectory() as NSString).appendingPathComponent("archestra-spill-\(port)")
+        // One per port, so the next start on the same port finds what the last one left; an ephemeral port (tests)
+        // gets one per process.
+        let owner = port == 0 ? "pid\(ProcessInfo.processInfo.processIdentifier)" : "\(port)"
+        let defaultSpill = (NSTemporaryDirectory() as NSString).appendingPathComponent("archestra-spill-\(owner)")
         return LogWriterSettings(
             batchSize: try env.integer("ARCHESTRA_LOG_BATCH_SIZE", default: 500, range: 1...10_000),
             flushInterval: .milliseconds(try env.integer("ARCHESTRA_LOG_FLUSH_INTERVAL_MS", default: 50, range: 1...60_000)),
@@ -104,7 +107,8 @@ extension AppConfig {
             spillDirectory: spill?.lowercased() == "off" ? nil : spill ?? defaultSpill,
             spillBytes: try env.integer("ARCHESTRA_LOG_SPILL_BYTES", default: 1_073_741_824, range: 1_048_576...1 << 50),
             overflow: try env.choice("ARCHESTRA_ON_LOG_OVERFLOW", default: .reject),
-            durability: try env.choice("ARCHESTRA_LOG_DURABILITY", default: .batch)
+            durability: try env.choice("ARCHESTRA_LOG_DURABILITY", default: .batch),
+            syncTimeout: .milliseconds(try env.integer("ARCHESTRA_LOG_SYNC_TIMEOUT_MS", default: 5_000, range: 10...600_000))
         )
     }
 

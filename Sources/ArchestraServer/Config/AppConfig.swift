@@ -56,6 +56,8 @@ public struct AppConfig: Sendable {
         public var spillBytes: Int
         public var overflow: LogOverflow
         public var durability: LogDurability
+        /// With `sync`, how long a response waits for its record before the client gets 503 instead.
+        public var syncTimeout: Duration
     }
 
     /// What happens when the interaction buffer (memory and spill file) is full.

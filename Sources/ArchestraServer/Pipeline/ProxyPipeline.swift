@@ -185,7 +185,7 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
             into: services.log
         )
         if services.config.logWriter.durability == .sync,
-           !(await services.log.waitUntilStored(sequence, timeout: services.config.shutdown.timeout)) {
+           !(await services.log.waitUntilStored(sequence, timeout: services.config.logWriter.syncTimeout)) {
             services.metrics.requestRefusedForLog(reason: "record_not_stored")
             throw VendorShapedError(
                 VendorError(
