@@ -7,7 +7,7 @@ import Logging
 struct Archestra: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A security gateway between AI agents and their LLM providers.",
-        subcommands: [Serve.self, Migrate.self]
+        subcommands: [Serve.self, Migrate.self, Config.self]
     )
 }
 

@@ -32,13 +32,14 @@ extension AppConfig {
             keys[provider] = env.value(vendor.keyVariable)
         }
         let adminToken = env.value("ARCHESTRA_ADMIN_TOKEN")
+        let poolSize = try env.integer("ARCHESTRA_DB_POOL_SIZE", default: 20, range: 1...1_000)
+        let connectTimeout = Duration.seconds(try env.integer("ARCHESTRA_DB_CONNECT_TIMEOUT_SECONDS", default: 5, range: 1...300))
         let config = AppConfig(
             host: host,
             port: port,
             database: try database(
                 overrides.databaseURL ?? env.value("DATABASE_URL"),
-                poolSize: try env.integer("ARCHESTRA_DB_POOL_SIZE", default: 20, range: 1...1_000),
-                connectTimeout: .seconds(try env.integer("ARCHESTRA_DB_CONNECT_TIMEOUT_SECONDS", default: 5, range: 1...300))
+                poolSize: poolSize, connectTimeout: connectTimeout
             ),
             upstreamBaseURLs: baseURLs,
             serverKeys: keys,
@@ -68,7 +69,8 @@ extension AppConfig {
             ),
             retentionDays: try env.optionalInteger("ARCHESTRA_INTERACTION_RETENTION_DAYS", range: 1...36_500),
             changeCheckInterval: .milliseconds(try env.integer("ARCHESTRA_CHANGE_CHECK_INTERVAL_MS", default: 500, range: 50...60_000)),
-            databasePoolSize: try env.integer("ARCHESTRA_DB_POOL_SIZE", default: 20, range: 1...1_000),
+            databasePoolSize: poolSize,
+            databaseConnectTimeout: connectTimeout,
             upstreamConnectionsPerHost: try env.integer("ARCHESTRA_UPSTREAM_CONNECTIONS_PER_HOST", default: 256, range: 1...100_000)
         )
         if !isLoopback(host), adminToken == nil, try !env.flag("ARCHESTRA_ALLOW_OPEN_ADMIN") {

@@ -116,6 +116,8 @@ public struct AppConfig: Sendable {
     public var changeCheckInterval: Duration
     /// Connections to PostgreSQL per instance.
     public var databasePoolSize: Int
+    /// Time to open one PostgreSQL connection.
+    public var databaseConnectTimeout: Duration
     /// Connections per provider host.
     public var upstreamConnectionsPerHost: Int
 
