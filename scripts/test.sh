@@ -22,9 +22,15 @@
 # 5. The deployment checks: hadolint on the Dockerfile, the Kubernetes manifests
 #    rendered with `kubectl kustomize` and validated with kubernetes-validate,
 #    plus the properties they rely on (scripts/deploy-checks.sh).
+# 6. The operations checks: the built gateway on a real PostgreSQL that is
+#    stopped and started under load, SIGTERM (drain, then stop) and SIGTERM
+#    during an outage (records spilled, stored by the next start), and two
+#    instances behind HAProxy: changes reach the other instance even when a
+#    notification is lost, one drained or killed while the other serves
+#    (scripts/ops-checks/run.sh).
 #
 # Works as root on a fresh Debian machine with only Swift installed: it
-# installs PostgreSQL, Chromium, kubectl and the Python venv when they are
+# installs PostgreSQL, Chromium, kubectl, HAProxy and the Python venv when they are
 # missing, and reuses them on later runs. Every stage always runs, so one run reports everything;
 # the exit status is non-zero when any failed.
 set -euo pipefail
@@ -67,15 +73,15 @@ stop_test_postgres
 
 # The gateway is not a test dependency, so `swift test` may not have built it.
 echo "==> swift build --product archestra"
-sdk_status=0 ui_status=0
+sdk_status=0 ui_status=0 ops_status=0
 if swift build --product archestra >"$LOGS/build.log" 2>&1; then
     built=1
     bash scripts/sdk-checks/run.sh 2>&1 | tee "$LOGS/sdk-checks.log" || sdk_status=$?
 else
     built=
     grep -E "error:" "$LOGS/build.log" | sort -u | head -n 20 || tail -n 40 "$LOGS/build.log"
-    echo "error: the gateway did not build; real-client and browser checks not run"
-    sdk_status=1 ui_status=1
+    echo "error: the gateway did not build; real-client, browser and operations checks not run"
+    sdk_status=1 ui_status=1 ops_status=1
 fi
 
 # libFuzzer and lld come with the Swift toolchain; the instrumented build has its own scratch folder.
@@ -94,6 +100,12 @@ fi
 echo "==> deployment checks (scripts/deploy-checks.sh)"
 deploy_status=0
 bash scripts/deploy-checks.sh 2>&1 | tee "$LOGS/deploy-checks.log" || deploy_status=$?
+
+# Faults from outside, against the gateway built above; a cluster of its own.
+if [[ -n $built ]]; then
+    echo "==> operations checks (scripts/ops-checks/run.sh)"
+    bash scripts/ops-checks/run.sh 2>&1 | tee "$LOGS/ops-checks.log" || ops_status=$?
+fi
 
 # One closing line for people and CI: every test and check counted, with a
 # stage that produced no counts (a build failure, say) counted as one failure.
@@ -117,6 +129,7 @@ count_stage sdk-checks "$LOGS/sdk-checks.log" "$sdk_status"
 count_stage fuzz "$LOGS/fuzz.log" "$fuzz_status"
 count_stage ui-checks "$LOGS/ui-checks.log" "$ui_status"
 count_stage deploy-checks "$LOGS/deploy-checks.log" "$deploy_status"
+count_stage ops-checks "$LOGS/ops-checks.log" "$ops_status"
 
 echo
 summary="swift test: $swift_passed passed, $swift_failed failed, $swift_skipped skipped (exit $swift_status)"
