@@ -193,7 +193,7 @@ def run_framework_checks(description, label, banner, scenario):
     parser.add_argument("--gateway", required=True, help="gateway root URL, e.g. http://127.0.0.1:9000")
     parser.add_argument("--expect-tool", required=True, help="tool name the upstream's replies call")
     parser.add_argument("--expect-args", required=True, help="JSON object of the call's arguments")
-    parser.add_argument("--fake-upstream", help="root URL of fake_upstream.py (unused: the upstream's reply is enough)")
+    parser.add_argument("--fake-upstream", help="root URL of fake_upstream.py, when the gateway uses it")
     parser.add_argument("--refusal", action="store_true", help="accepted for run.sh; these checks are refusal checks")
     parser.add_argument("--label", default=label, help="prefix for the PASS/FAIL lines")
     options = parser.parse_args()

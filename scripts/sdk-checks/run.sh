@@ -9,7 +9,11 @@
 # frameworks on the chat-completions route, pydantic-ai and the OpenAI Agents
 # SDK, run a tool-using agent whose tool result is an injection: the next call
 # is refused and the run must end normally with the refusal as its output
-# (pydantic_ai_check.py, openai_agents_check.py, frameworks.py).
+# (pydantic_ai_check.py, openai_agents_check.py, frameworks.py). The Responses
+# API gets the same in both rounds: the openai SDK's `client.responses` with
+# refusals, trust through the admin API and previous_response_id chains
+# (responses_check.py), and the OpenAI Agents SDK on its default Responses
+# model (openai_agents_responses_check.py).
 #
 # Usage: bash scripts/sdk-checks/run.sh
 # Needs a built gateway (`swift build --product archestra`); ARCHESTRA_BIN
@@ -51,7 +55,8 @@ fail() {
 }
 
 # The SDK and agent-framework checks, each run against the same gateway in turn.
-CHECK_SCRIPTS=(openai_check.py anthropic_check.py gemini_check.py pydantic_ai_check.py openai_agents_check.py)
+CHECK_SCRIPTS=(openai_check.py anthropic_check.py gemini_check.py pydantic_ai_check.py openai_agents_check.py
+    responses_check.py openai_agents_responses_check.py)
 
 # One round: start the gateway, run every SDK check, stop it, tally. Arguments:
 # the expected tool and arguments, the fake upstream's URL (or ""), "refusal"
