@@ -161,14 +161,25 @@ struct OpenAIResponsesAdapterTests {
         #expect(adapter.continuation(of: request) == row.expected)
     }
 
-    @Test("a conversation starts trusted only when its initial items hold no tool output", arguments: [
+    @Test("items keep a conversation trusted only when every one is known to hold no tool output", arguments: [
         (#"{"items":[{"type":"message","role":"user","content":"hi"}]}"#, true),
+        (#"{"items":[{"role":"user","content":"hi"},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"}]}"#, true),
+        (#"{"items":[{"type":"reasoning","summary":[]}]}"#, true),
         (#"{}"#, true),
+        (#"{"items":[]}"#, true),
         (#"{"items":[{"type":"function_call_output","call_id":"c","output":"x"}]}"#, false),
+        (#"{"items":[{"type":"custom_tool_call_output","call_id":"c","output":"x"}]}"#, false),
         (#"{"items":[{"type":"web_search_call","id":"w"}]}"#, false),
+        (#"{"items":[{"type":"mcp_call","id":"m","output":"x"}]}"#, false),
+        (#"{"items":[{"type":"item_reference","id":"fc_1"}]}"#, false),
+        (#"{"items":[{"type":"a_kind_added_next_year"}]}"#, false),
+        (#"{"items":[{"content":"no role, no type"}]}"#, false),
+        (#"{"items":["text"]}"#, false),
+        (#"{"items":{"type":"message"}}"#, false),
+        (#"[]"#, false),
     ])
-    func conversationSeed(body: String, trusted: Bool) {
-        #expect(OpenAIResponsesAdapter.conversationStartsTrusted(Self.parse(body)) == trusted)
+    func conversationItems(body: String, trusted: Bool) {
+        #expect(OpenAIResponsesAdapter.conversationItemsKeepTrust(Self.parse(body)) == trusted)
     }
 
     @Test("interaction type, provider, continuation tracking, mock reply")

@@ -86,7 +86,8 @@ struct RouteClassifierPropertyTests {
             switch path.first {
             case "embeddings", "moderations", "files": return path.count == 1
             case "images", "audio": return path.count >= 2
-            case "uploads", "conversations": return true
+            case "uploads": return true
+            case "conversations": return path.count <= 2 || (path.count == 3 && path[2] == "items")
             case "responses": return path == ["responses", "input_tokens"] || (path.count == 3 && path[2] == "cancel")
             default: return false
             }
@@ -184,6 +185,7 @@ struct RouteClassifierPropertyTests {
         (.openai, ["images", "edits"], true), (.openai, ["audio", "speech"], true), (.openai, ["audio", "transcriptions"], true),
         (.openai, ["files"], true), (.openai, ["uploads"], true), (.openai, ["uploads", "u1", "parts"], true),
         (.openai, ["conversations"], true), (.openai, ["conversations", "c1", "items"], true),
+        (.openai, ["conversations", "c1", "items", "i1"], false), (.openai, ["conversations", "c1", "runs"], false),
         (.openai, ["responses", "resp_1", "cancel"], true), (.openai, ["responses", "input_tokens"], true),
         (.openai, ["embeddings", "x"], false), (.openai, ["images"], false), (.openai, ["audio"], false), (.openai, ["files", "f1"], false),
         (.openai, ["responses"], false), (.openai, ["responses", "resp_1"], false), (.openai, ["responses", "resp_1", "x"], false),

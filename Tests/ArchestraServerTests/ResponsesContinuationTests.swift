@@ -117,6 +117,49 @@ struct ResponsesContinuationTests {
         }
     }
 
+    @Test("tool output added to a conversation through its items route taints it before it is forwarded", arguments: [
+        #"{"items":[{"type":"function_call_output","call_id":"c","output":"INJECTED"}]}"#,
+        #"{"items":[{"type":"item_reference","id":"fc_1"}]}"#,
+        #"{"items":[{"type":"something_new"}]}"#,
+        #"not json"#,
+    ])
+    func itemsAddedLater(body: String) async throws {
+        try await withUpstreamAndGateway { fake, live in
+            fake.enqueue(.json(#"{"id":"conv_2","object":"conversation"}"#))
+            let created = try await live.send(
+                .post, "/v1/openai/conversations", headers: Self.headers, body: #"{"items":[{"role":"user","content":"Hello"}]}"#
+            )
+            #expect(created.status == .ok)
+            #expect(try await live.gateway.store.conversationTrust(id: "conv_2") == true)
+
+            fake.enqueue(.json(#"{"object":"list","data":[]}"#))
+            let added = try await live.send(.post, "/v1/openai/conversations/conv_2/items", headers: Self.headers, body: body)
+            #expect(added.status == .ok, "forwarded as before")
+            #expect(try await live.gateway.store.conversationTrust(id: "conv_2") == false)
+
+            fake.enqueue(.json(Self.reply(id: "resp_9", callId: "c9", name: "send_email")))
+            let next = try await Self.turn(live, Self.body(#""conversation":"conv_2","#, input: #""and now?""#), count: 1)
+            #expect(!next.allowed)
+        }
+    }
+
+    @Test("messages added to a conversation keep it trusted; other write routes under it are refused")
+    func messagesAddedLater() async throws {
+        try await withUpstreamAndGateway { fake, live in
+            fake.enqueue(.json(#"{"id":"conv_3","object":"conversation"}"#))
+            _ = try await live.send(.post, "/v1/openai/conversations", headers: Self.headers, body: #"{}"#)
+            fake.enqueue(.json(#"{"object":"list","data":[]}"#))
+            let added = try await live.send(
+                .post, "/v1/openai/conversations/conv_3/items", headers: Self.headers,
+                body: #"{"items":[{"type":"message","role":"user","content":"More"}]}"#
+            )
+            #expect(added.status == .ok)
+            #expect(try await live.gateway.store.conversationTrust(id: "conv_3") == true)
+            let odd = try await live.send(.post, "/v1/openai/conversations/conv_3/items/i1", headers: Self.headers, body: #"{}"#)
+            #expect(odd.status == .notFound)
+        }
+    }
+
     @Test("untrusted output of the provider's own tools in the reply makes its calls judged untrusted")
     func hostedOutputInReply() async throws {
         try await withUpstreamAndGateway { fake, live in

@@ -13,7 +13,9 @@ enum UnjudgedRoutes {
             case "embeddings", "moderations": return path.count == 1
             case "files": return path.count == 1
             case "images", "audio": return path.count >= 2
-            case "uploads", "conversations": return true
+            case "uploads": return true
+            // Create, update, add items: the items are judged for taint on the way through.
+            case "conversations": return path.count <= 2 || (path.count == 3 && path[2] == "items")
             case "responses":
                 return path == ["responses", "input_tokens"] || (path.count == 3 && path[2] == "cancel")
             default: return false

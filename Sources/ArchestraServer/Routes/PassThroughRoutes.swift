@@ -16,6 +16,14 @@ struct PassThroughRoutes {
         let body = carriesBody ? try await request.collectBody(limit: services.config.maxBodyBytes) : ByteBuffer()
         let vendor = provider.vendor
         let caller = try await services.identity.credentials(request, vendor: vendor)
+        if provider == .openai, request.method == .post, let conversation = Self.conversationReceivingItems(path) {
+            // Items added behind the pipeline's back could launder taint: a conversation given tool output this way
+            // is untrusted from now on. Recorded before forwarding, so no turn can use the items before the taint.
+            let items = (try? JSONParser.parse(body.readableBytesView)) ?? .null
+            if !OpenAIResponsesAdapter.conversationItemsKeepTrust(items) {
+                await services.continuations.recordConversation(conversation, trusted: false, logger: context.logger)
+            }
+        }
         let upstreamRequest = UpstreamRequest(
             method: request.method,
             url: services.upstreamURL(provider, path: path, query: caller.upstreamQuery),
@@ -44,6 +52,13 @@ struct PassThroughRoutes {
         )
     }
 
+    /// The conversation id in a write to `/conversations/{id}…` (adding items, or updating it).
+    static func conversationReceivingItems(_ path: String) -> String? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[0].isEmpty, parts[1] == "conversations", !parts[2].isEmpty else { return nil }
+        return String(parts[2])
+    }
+
     /// A conversation created through the gateway starts trusted when its initial items held no tool output; the
     /// gateway remembers it before the client can use it.
     private func conversationCreated(_ response: UpstreamResponse, requestBody: ByteBuffer, logger: Logger) async throws -> Response {
@@ -51,7 +66,7 @@ struct PassThroughRoutes {
         if let id = (try? JSONParser.parse(bytes.readableBytesView))?["id"]?.stringValue {
             let request = (try? JSONParser.parse(requestBody.readableBytesView)) ?? .null
             await services.continuations.recordConversation(
-                id, trusted: OpenAIResponsesAdapter.conversationStartsTrusted(request), logger: logger
+                id, trusted: OpenAIResponsesAdapter.conversationItemsKeepTrust(request), logger: logger
             )
         }
         return Response(status: response.status, headers: UpstreamHeaders.forClient(from: response.headerFields), body: .init(byteBuffer: bytes))

@@ -30,7 +30,8 @@ enum RouteSpec {
             switch segments.first {
             case "embeddings", "moderations", "files": return segments.count == 1
             case "images", "audio": return segments.count >= 2
-            case "uploads", "conversations": return true
+            case "uploads": return true
+            case "conversations": return segments.count <= 2 || (segments.count == 3 && segments[2] == "items")
             case "responses":
                 return segments == ["responses", "input_tokens"] || (segments.count == 3 && segments[2] == "cancel")
             default: return false

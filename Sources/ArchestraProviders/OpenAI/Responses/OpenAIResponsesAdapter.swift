@@ -137,17 +137,30 @@ public struct OpenAIResponsesAdapter: EndpointAdapter {
 
     public func responseId(of response: JSONObject) -> String? { response["id"]?.stringValue }
 
-    /// Whether a conversation created with these initial `items` starts trusted: only when none is a tool output
-    /// (a function or custom tool's, or a provider-side tool's).
-    public static func conversationStartsTrusted(_ body: JSONValue) -> Bool {
-        for item in body["items"]?.arrayValue ?? [] {
-            guard let type = item["type"]?.stringValue else { continue }
-            if type == "function_call_output" || type == "custom_tool_call_output" || ResponsesHostedTools.outputItemTypes.contains(type) {
+    /// Whether items put into a conversation (at its creation, or added later) keep it trusted: only when every
+    /// one is a kind known to carry no tool output — a message, the model's own calls, its reasoning. Anything
+    /// else (a function, custom or provider-side tool's output, a reference to another item, a kind this gateway
+    /// does not know yet) taints it, and so does a body that is not what the API expects.
+    public static func conversationItemsKeepTrust(_ body: JSONValue) -> Bool {
+        guard case .object(let object) = body else { return false }
+        guard let items = object["items"] else { return true }
+        guard case .array(let list) = items else { return false }
+        for item in list {
+            guard case .object(let fields) = item else { return false }
+            switch fields["type"] {
+            case nil:
+                // The short form of a message: `{"role": …, "content": …}`.
+                guard fields["role"] != nil else { return false }
+            case .string(let type)? where Self.itemTypesWithoutToolOutput.contains(type):
+                continue
+            default:
                 return false
             }
         }
         return true
     }
+
+    static let itemTypesWithoutToolOutput: Set<String> = ["message", "function_call", "custom_tool_call", "reasoning"]
 
     /// Every top-level field kept; `output` becomes the one assistant message with the refusal text.
     public func refusalResponse(replacing response: JSONObject, refusal: Refusal) -> JSONValue {
