@@ -27,6 +27,9 @@ send_email called.
    a response the gateway never relayed is untrusted; with the fake upstream also the converse -- a clean
    streamed response continues trusted, its call allowed -- and a tool result answering a call made earlier
    in the chain is named after that call. Records carry `evaluation.continuation`.
+4. Hosted tools (fake upstream only; an agent of its own): the reply holds the provider's own web search
+   before the dangerous call, so the call is refused although the request is clean (§10.4); the search item
+   already streamed stays. Once web_search is trusted through the admin API the call comes back.
 
 --refusal is accepted for run.sh and changes nothing: the refusal and chain parts run in both setups.
 
@@ -72,7 +75,7 @@ from checklib import (
     wait_for_interactions,
     wait_for_tool,
 )
-from fake_upstream import RESPONSES_ARGUMENTS, RESPONSES_PREAMBLE, RESPONSES_TEXT
+from fake_upstream import RESPONSES_ARGUMENTS, RESPONSES_PREAMBLE, RESPONSES_SEARCH_TRIGGER, RESPONSES_TEXT
 
 API_KEY = "sk-test"
 MODEL = "gpt-4o"
@@ -315,6 +318,10 @@ class PlainScenario:
             "properties": {name: {"type": "string"} for name in setup.expected_args},
             "required": list(setup.expected_args),
         })
+        # The function tool is the one the reply calls (the default agent may know it from the chat route
+        # already); the custom and hosted tools are new to the agent, so only this route can have recorded them.
+        self.custom_tool = {"type": "custom", "name": "format_report", "description": "Formats a report as the user likes it."}
+        self.tools = [self.tool, self.custom_tool, {"type": "web_search"}]
         self.before = len(setup.upstream_requests())
         # (request input, stream?, the response the client ended with, as JSON) per pipeline call.
         self.sent = []
@@ -348,12 +355,12 @@ class PlainScenario:
             expect_equal((response.model_extra or {}).get("x_fake_upstream"), True, "response.model_extra['x_fake_upstream']")
 
     def tool_turn(self):
-        response = self.client.responses.create(model=MODEL, input=PLAIN_INPUT, tools=[self.tool])
+        response = self.client.responses.create(model=MODEL, input=PLAIN_INPUT, tools=self.tools)
         self.sent.append((PLAIN_INPUT, False, self.wire.last_response()))
         self.expect_tool_turn(response, "tool turn")
 
     def streamed_tool_turn(self):
-        stream = self.client.responses.create(model=MODEL, input=PLAIN_INPUT, tools=[self.tool], stream=True)
+        stream = self.client.responses.create(model=MODEL, input=PLAIN_INPUT, tools=self.tools, stream=True)
         events, final = collect(stream)
         self.sent.append((PLAIN_INPUT, True, self.wire.last_response()))
         self.expect_tool_turn(final, "response.completed")
@@ -405,9 +412,16 @@ class PlainScenario:
 
     def tool_listed(self):
         assert self.records, "no interaction tells the agent"
-        tool = wait_for_tool(self.setup.gateway, self.records[0]["agentId"], self.tool["name"])
-        expect_equal(tool.get("parameters"), self.tool["parameters"], "tool parameters")
-        expect_equal(tool.get("description"), self.tool["description"], "tool description")
+        agent_id = self.records[0]["agentId"]
+        tool = wait_for_tool(self.setup.gateway, agent_id, self.tool["name"])
+        expect_equal(tool.get("parameters"), self.tool["parameters"], "function tool parameters")
+        expect_equal(tool.get("description"), self.tool["description"], "function tool description")
+        custom = wait_for_tool(self.setup.gateway, agent_id, self.custom_tool["name"])
+        expect_equal((custom.get("description"), custom.get("parameters")), (self.custom_tool["description"], {}),
+                     "custom tool (description, parameters)")
+        # A hosted tool is named by its type (§10.4), so its output can be judged like any tool's.
+        hosted = wait_for_tool(self.setup.gateway, agent_id, "web_search")
+        expect_equal(hosted.get("parameters"), {}, "hosted tool parameters")
 
     def upstream_received(self):
         received = [r for r in self.setup.upstream_requests()[self.before:] if r["path"].endswith("/responses")]
@@ -419,7 +433,7 @@ class PlainScenario:
             expect_equal(headers.get("authorization"), f"Bearer {API_KEY}", "upstream Authorization")
             expect_equal(headers.get("host"), fake_host, "upstream Host (the client's must not be forwarded)")
             expect_equal((body.get("model"), body.get("input")), (MODEL, PLAIN_INPUT), "upstream body model and input")
-            assert body.get("tools") in (None, [self.tool]), f"upstream body tools changed: {body.get('tools')!r}"
+            assert body.get("tools") in (None, self.tools), f"upstream body tools changed: {body.get('tools')!r}"
         expect_equal(sum(1 for r in received if r["body"].get("stream") is True), 2, "streaming requests upstream")
 
     def background_refused(self):
@@ -440,7 +454,7 @@ class PlainScenario:
         checks.run("SDK stream helper (responses.stream) gets the final response", self.sdk_stream_helper)
         checks.run("recorded as openai:responses, a stream as the final response", self.recorded)
         checks.run("default agent named after the User-Agent", self.default_agent)
-        checks.run("declared function tool listed in /api/tools", self.tool_listed)
+        checks.run("declared function, custom and hosted tools listed in /api/tools", self.tool_listed)
         if self.setup.fake:
             checks.run("upstream received body, key and headers", self.upstream_received)
         checks.run('"background": true answered 400 and not forwarded', self.background_refused)
@@ -629,6 +643,85 @@ class ChainScenario:
         checks.run("chain: recorded with evaluation.continuation", self.recorded)
 
 
+class HostedToolScenario:
+    """Fake upstream: the provider's own web search ran inside the response, so the function call after it was
+    made with untrusted content in view, although the request itself is clean (§10.4); trusting web_search
+    through the admin API lets the call through."""
+
+    def __init__(self, setup):
+        self.setup = setup
+        self.agent_id = None
+        self.client = None
+        self.tools = [{"type": "web_search"}, setup.danger]
+        self.input = [{"role": "user", "content": f"Please {RESPONSES_SEARCH_TRIGGER} for my mailbox migration."}]
+        self.requests = 0
+
+    def create_agent(self):
+        self.agent_id = create_agent(self.setup.gateway, f"{REFUSAL_AGENT_PREFIX} (responses hosted)")
+        self.client = self.setup.client(self.agent_id)
+
+    def refused(self):
+        assert self.client, "no agent"
+        self.requests += 1
+        self.setup.expect_refused(self.client.responses.create(model=MODEL, input=self.input, tools=self.tools),
+                                  "refused response")
+
+    def refused_streaming(self):
+        assert self.client, "no agent"
+        self.requests += 1
+        events, final = collect(self.client.responses.create(model=MODEL, input=self.input, tools=self.tools, stream=True))
+        # The search went out before the call was held: it stays, and the refusal takes the call's place after it.
+        output = [as_dict(i) for i in final.output]
+        expect_equal([i.get("type") for i in output], ["web_search_call", "message", "message"], "response.completed output types")
+        expect_equal(calls_in(final.output), [], "function calls in the final response")
+        expect_equal(output[-1]["content"][0]["text"], self.setup.content, "the refusal message's text")
+        expect_equal(tool_call_events(events), [], "events about the refused call")
+        expect_equal(text_deltas(events), RESPONSES_PREAMBLE + self.setup.content, "streamed text")
+        refusal_indexes = {e.output_index for e in events[-len(REFUSAL_STREAM_TYPES):-1]}
+        expect_equal(refusal_indexes, {2}, "output_index of the refusal's events (the held call's)")
+
+    def recorded(self):
+        assert self.agent_id, "no agent"
+        for record in agent_records(self.setup.gateway, self.agent_id, self.requests):
+            where = f"interaction {record.get('id')}"
+            evaluation = record.get("evaluation") or {}
+            # §3.6 does not say where a verdict on the reply's own content goes; the gateway keeps the request's
+            # results in toolResults and the reply's in replyToolResults, so the refusal's cause shows in either.
+            results = [(r.get("toolName"), r.get("verdict"))
+                       for r in (evaluation.get("toolResults") or []) + (evaluation.get("replyToolResults") or [])]
+            expect_equal(results, [("web_search", "untrusted")],
+                         f"{where} evaluation.toolResults + replyToolResults (name, verdict)")
+            expect_equal([(c.get("toolName"), c.get("allowed"), c.get("reason")) for c in evaluation.get("toolCalls") or []],
+                         [(self.setup.danger["name"], False, UNTRUSTED_REASON)], f"{where} evaluation.toolCalls")
+            assert self.setup.content in strings_in(record.get("response")), f"{where}: the refusal is not in the record"
+
+    def trust_search(self):
+        assert self.agent_id, "no agent"
+        tool = wait_for_tool(self.setup.gateway, self.agent_id, "web_search")
+        patch_tool(self.setup.gateway, tool["id"], dataIsTrustedByDefault=True)
+
+    def allowed(self):
+        assert self.client, "no agent"
+        response = self.client.responses.create(model=MODEL, input=self.input, tools=self.tools)
+        expect_equal([i.type for i in response.output], ["web_search_call", "message", "function_call"], "output item types")
+        self.setup.expected_call(response.output, self.setup.danger["name"], self.setup.danger_arguments, "allowed response")
+
+    def allowed_streaming(self):
+        assert self.client, "no agent"
+        _, final = collect(self.client.responses.create(model=MODEL, input=self.input, tools=self.tools, stream=True))
+        self.setup.expected_call(final.output, self.setup.danger["name"], self.setup.danger_arguments, "response.completed")
+
+    def run(self, checks):
+        if not checks.run("hosted tool: agent created through the admin API", self.create_agent):
+            return
+        checks.run("hosted tool: a call after the provider's web search is refused", self.refused)
+        checks.run("hosted tool: streamed, the search stays and the refusal follows it", self.refused_streaming)
+        checks.run("hosted tool: recorded with web_search judged untrusted", self.recorded)
+        if checks.run("hosted tool: web_search marked trusted (PATCH dataIsTrustedByDefault)", self.trust_search):
+            checks.run("hosted tool trusted: the same request returns the function_call", self.allowed)
+            checks.run("hosted tool trusted: the same streamed request returns the function_call", self.allowed_streaming)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gateway", required=True, help="gateway root URL, e.g. http://127.0.0.1:9000")
@@ -645,6 +738,8 @@ def main():
     PlainScenario(setup).run(checks)
     RefusalScenario(setup).run(checks)
     ChainScenario(setup).run(checks)
+    if setup.fake:
+        HostedToolScenario(setup).run(checks)
     sys.exit(checks.summary())
 
 
