@@ -70,7 +70,7 @@ public func buildGateway(
     let readiness = Readiness(health: health)
     let clock = dependencies.clock
     let ids = dependencies.ids
-    let keys = KeyDirectory(store: store, clock: clock, logger: logger)
+    let keys = KeyDirectory(store: store, clock: clock, logger: logger, health: health)
     let pipelineTransport = dependencies.pipelineTransport
         ?? (config.mockMode ? CannedTransport.benchmarkMock(clock: clock) : transport)
     let services = ProxyServices(
@@ -83,9 +83,9 @@ public func buildGateway(
             store: store, clock: clock, ids: ids, maxPerAgent: config.stateLimits.maxToolsPerAgent,
             onKeptOut: { metrics.toolsNotRecorded($0) }, health: health
         ),
-        policies: PolicyDirectory(store: store),
-        dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids),
-        continuations: ContinuationDirectory(store: store, clock: clock),
+        policies: PolicyDirectory(store: store, health: health),
+        dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids, health: health),
+        continuations: ContinuationDirectory(store: store, clock: clock, health: health),
         keys: keys,
         log: log, metrics: metrics, health: health, clock: clock, ids: ids
     )

@@ -469,17 +469,7 @@ public final class InteractionLogWriter: Service, Sendable {
     /// that ignores cancellation must not hold the writer. If it completes later, the retry skips the rows it stored.
     private func insert(_ rows: [Interaction]) async throws {
         let store = self.store
-        let timeout = configuration.writeTimeout
-        let outcome = FirstOutcome()
-        let work = Task { outcome.resolve(await Result(catching: { try await store.insertInteractions(rows) })) }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            outcome.resolve(.failure(StoreError.unavailable("no answer within \(timeout.components.seconds) s")))
-        }
-        let result = await outcome.value()
-        timer.cancel()
-        if case .failure = result { work.cancel() }
-        try result.get()
+        try await withPatience(configuration.writeTimeout) { try await store.insertInteractions(rows) }
     }
 
     /// Stores the reduced form of a refused row; false when the database refuses that too.
@@ -513,39 +503,3 @@ public protocol InteractionLogObserver: Sendable {
     func rowReduced()
 }
 
-/// The first of several results, handed to the one task waiting for it.
-private final class FirstOutcome: Sendable {
-    private struct State {
-        var result: Result<Void, any Error>?
-        var waiter: CheckedContinuation<Result<Void, any Error>, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func resolve(_ result: Result<Void, any Error>) {
-        let waiter = state.withLock { state -> CheckedContinuation<Result<Void, any Error>, Never>? in
-            guard state.result == nil else { return nil }
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: result)
-    }
-
-    func value() async -> Result<Void, any Error> {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Result<Void, any Error>? in
-                if let result = state.result { return result }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-    }
-}
-
-extension Result where Failure == any Error {
-    fileprivate init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
-    }
-}

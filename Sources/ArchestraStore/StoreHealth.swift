@@ -39,3 +39,21 @@ public final class StoreHealth: Sendable {
         if let changed { onChange(changed) }
     }
 }
+
+extension StoreHealth {
+    /// How long a request waits for the database before it goes on with what it knows.
+    public static let requestPatience: Duration = .seconds(3)
+
+    /// Runs a store call for a request, bounded by `patience`; a call that finds the database unreachable (or gets
+    /// no answer in time) marks it so, and later requests go on from memory without trying.
+    public func call<T: Sendable>(
+        patience: Duration = StoreHealth.requestPatience, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await withPatience(patience, operation)
+        } catch let error as StoreError {
+            if case .unavailable = error { reportFailure(error) }
+            throw error
+        }
+    }
+}

@@ -10,7 +10,7 @@ import Testing
 
 /// Readiness, draining and the database going away, seen from outside. The outage is the in-memory SQLite
 /// store's connection lock held by the test: every query waits on it, as on a database that stopped answering.
-@Suite("Operations: readiness, draining, outages")
+@Suite("Operations: readiness, draining, outages", .timeLimit(.minutes(1)))
 struct OperationsTests {
     /// Quick to call an outage, quick to retry once it ends.
     static func writer(
@@ -96,6 +96,31 @@ struct OperationsTests {
             let stored = try await live.waitForInteractions(count: 7)
             #expect(stored.count == 7)
             #expect(try await Self.chat(live, agent: "newcomer").status == .ok)
+        }
+    }
+
+    @Test("After an admin change the caches reload; if the database stops answering then, known agents are served from before")
+    func outageAfterAdminChange() async throws {
+        try await withGateway(environment: Self.mock, logWriter: Self.writer()) { live in
+            let agent = try await live.createAgent("changed")
+            let id = try #require(agent["id"]?.stringValue)
+            #expect(try await Self.chat(live, agent: "known").status == .ok)
+            let scoped = { try await live.sendJSON(.post, "/v1/openai/\(id)/chat/completions", chatBody()) }
+            #expect(try await scoped().status == .ok)
+            // Any admin write drops the in-memory agents, policies, keys and settings.
+            let renamed = try await live.sendJSON(.put, "/api/agents/\(id)", #"{"name":"changed again"}"#)
+            #expect(renamed.status == .ok)
+            let release = ScenarioReleaseGate()
+            let holder = try await Self.holdDatabase(live, until: release)
+            // The first requests wait for the database at most a few seconds, then go on with what was known.
+            #expect(try await Self.chat(live, agent: "known").status == .ok)
+            #expect(try await scoped().status == .ok)
+            _ = try await Self.ready(live, becomes: .serviceUnavailable)
+            #expect(try await Self.chat(live, agent: "known").status == .ok)
+            release.release()
+            try await holder.value
+            _ = try await Self.ready(live, becomes: .ok)
+            #expect(try await live.waitForInteractions(count: 5).count == 5)
         }
     }
 

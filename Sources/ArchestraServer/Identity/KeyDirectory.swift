@@ -28,14 +28,16 @@ final class KeyDirectory: Service, Sendable {
     private let store: any Store
     private let clock: any WallClock
     private let logger: Logger
+    private let health: StoreHealth
     private let state = Mutex(State())
     /// How often last-use times are written.
     static let useFlushInterval: Duration = .seconds(10)
 
-    init(store: any Store, clock: any WallClock, logger: Logger) {
+    init(store: any Store, clock: any WallClock, logger: Logger, health: StoreHealth = StoreHealth()) {
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.health = health
     }
 
     /// Checks a presented secret.
@@ -56,7 +58,8 @@ final class KeyDirectory: Service, Sendable {
         if let cached { return cached }
         let loaded: [String: [VirtualKey]]
         do {
-            loaded = Dictionary(grouping: try await store.listVirtualKeys(agentId: nil), by: \.prefix)
+            if stale != nil, !health.isReachable { throw StoreError.unavailable("database unreachable") }
+            loaded = Dictionary(grouping: try await health.call { [store] in try await store.listVirtualKeys(agentId: nil) }, by: \.prefix)
         } catch StoreError.unavailable(let reason) {
             guard let stale else { throw StoreError.unavailable(reason) }
             return stale

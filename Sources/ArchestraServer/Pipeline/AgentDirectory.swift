@@ -71,10 +71,10 @@ final class AgentDirectory: Sendable {
         let (cached, known, task): (Agent?, Bool, Task<Agent?, any Error>?) = cache.withLock { cache in
             if let agent = cache.byName[name] { return (agent, true, nil) }
             if cache.overLimit.contains(name) { return (nil, true, nil) }
-            if let task = cache.lookups[name] { return (nil, false, task) }
-            // An agent the gateway has not met cannot be created without the database: refused at once rather
-            // than after waiting for a connection that will not come.
+            // While the database is known to be away, the agent known before is used, and one the gateway has not
+            // met is refused at once rather than after waiting for a connection that will not come.
             if health?.isReachable == false { return (nil, false, nil) }
+            if let task = cache.lookups[name] { return (nil, false, task) }
             let task = Task { [store, clock, ids, maxAgents] in
                 let now = clock.now()
                 let candidate = Agent(id: ids.makeUUID(), name: name, isDemo: false, createdAt: now, updatedAt: now)
@@ -91,7 +91,7 @@ final class AgentDirectory: Sendable {
         do {
             let agent: Agent?
             do {
-                agent = try await task.value
+                agent = try await (health ?? StoreHealth()).call { try await task.value }
             } catch StoreError.unavailable(let reason) {
                 guard let stale = cache.withLock({ $0.staleByName[name] }) else { throw StoreError.unavailable(reason) }
                 cache.withLock { $0.lookups[name] = nil }
@@ -120,7 +120,8 @@ final class AgentDirectory: Sendable {
         if let agent = cache.withLock({ $0.byId[id] }) { return agent }
         let found: Agent?
         do {
-            found = try await store.agent(id: id)
+            if health?.isReachable == false { throw StoreError.unavailable("database unreachable") }
+            found = try await (health ?? StoreHealth()).call { [store] in try await store.agent(id: id) }
         } catch StoreError.unavailable(let reason) {
             guard let stale = cache.withLock({ $0.staleById[id] }) else { throw StoreError.unavailable(reason) }
             return stale

@@ -25,11 +25,13 @@ final class ContinuationDirectory: Sendable {
 
     private let store: any Store
     private let clock: any WallClock
+    private let health: StoreHealth
     private let state = Mutex(State())
 
-    init(store: any Store, clock: any WallClock) {
+    init(store: any Store, clock: any WallClock, health: StoreHealth = StoreHealth()) {
         self.store = store
         self.clock = clock
+        self.health = health
     }
 
     /// The verdict on a continuation, and the tool names of the continued response's calls.
@@ -54,7 +56,7 @@ final class ContinuationDirectory: Sendable {
     private func response(_ id: String, logger: Logger) async -> RelayedResponse? {
         if let cached = state.withLock({ $0.responses[id] }) { return cached }
         do {
-            guard let stored = try await store.relayedResponse(id: id) else { return nil }
+            guard let stored = try await health.call({ [store] in try await store.relayedResponse(id: id) }) else { return nil }
             remember(stored)
             return stored
         } catch {
@@ -68,7 +70,7 @@ final class ContinuationDirectory: Sendable {
         let cached = state.withLock { $0.conversations[id] }
         if let cached, !cached.trusted || now - cached.readAt < Self.trustedConversationTTL { return cached.trusted }
         do {
-            let trusted = try await store.conversationTrust(id: id)
+            let trusted = try await health.call { [store] in try await store.conversationTrust(id: id) }
             if let trusted { cacheConversation(id, trusted: trusted) }
             return trusted
         } catch {
@@ -101,7 +103,8 @@ final class ContinuationDirectory: Sendable {
         if trusted == false, state.withLock({ $0.conversations[id]?.trusted == false }) { return }
         cacheConversation(id, trusted: trusted)
         do {
-            try await store.recordConversation(id: id, trusted: trusted, at: clock.now())
+            let now = clock.now()
+            try await health.call { [store] in try await store.recordConversation(id: id, trusted: trusted, at: now) }
         } catch {
             logger.error("could not record a conversation's trust", metadata: ["error": "\(error)"])
         }

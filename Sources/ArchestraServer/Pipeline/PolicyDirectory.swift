@@ -16,10 +16,12 @@ final class PolicyDirectory: Sendable {
     }
 
     private let store: any Store
+    private let health: StoreHealth
     private let state = Mutex(State())
 
-    init(store: any Store) {
+    init(store: any Store, health: StoreHealth = StoreHealth()) {
         self.store = store
+        self.health = health
     }
 
     /// The agent's snapshot, loading it on a miss.
@@ -28,7 +30,8 @@ final class PolicyDirectory: Sendable {
         if let cached { return cached }
         let loaded: PolicySnapshot
         do {
-            loaded = try await store.loadPolicySnapshot(agentId: agentId)
+            if stale != nil, !health.isReachable { throw StoreError.unavailable("database unreachable") }
+            loaded = try await health.call { [store] in try await store.loadPolicySnapshot(agentId: agentId) }
         } catch StoreError.unavailable(let reason) {
             guard let stale else { throw StoreError.unavailable(reason) }
             return stale

@@ -55,7 +55,9 @@ final class ToolCatalog: Sendable {
             )
         }
         do {
-            let keptOut = try await store.insertToolsIfAbsent(tools, maxPerAgent: maxPerAgent)
+            let keptOut = try await (health ?? StoreHealth()).call { [store, maxPerAgent] in
+                try await store.insertToolsIfAbsent(tools, maxPerAgent: maxPerAgent)
+            }
             if keptOut > 0 { onKeptOut(keptOut) }
             known.withLock { known in
                 for tool in tools { known.insert(Key(agentId: agentId, name: tool.name)) }
