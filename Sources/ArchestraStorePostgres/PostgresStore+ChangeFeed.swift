@@ -3,16 +3,18 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresStore: ChangeFeed {
-    public func listenForChanges(versionCheckInterval: Duration, _ onChange: @escaping @Sendable () -> Void) async {
+    public func listenForChanges(
+        versionCheckInterval: Duration, health: StoreHealth?, _ onChange: @escaping @Sendable () -> Void
+    ) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.listen(onChange) }
-            group.addTask { await self.watchVersion(every: versionCheckInterval, onChange) }
+            group.addTask { await self.listen(health: health, onChange) }
+            group.addTask { await self.watchVersion(every: versionCheckInterval, health: health, onChange) }
             await group.waitForAll()
         }
     }
 
     /// LISTEN on the change channel, reconnecting with backoff.
-    private func listen(_ onChange: @escaping @Sendable () -> Void) async {
+    private func listen(health: StoreHealth?, _ onChange: @escaping @Sendable () -> Void) async {
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
@@ -25,7 +27,9 @@ extension PostgresStore: ChangeFeed {
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("change listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+                let described = (error as? PSQLError).map(Self.describe) ?? "\(error)"
+                health?.reportFailure(StoreError.unavailable("the change listener lost its connection: \(described)"))
+                logger.warning("change listener lost its connection; reconnecting", metadata: ["error": "\(described)"])
             }
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(10))
@@ -34,11 +38,17 @@ extension PostgresStore: ChangeFeed {
 
     /// The backstop: a notification can be lost (a listener's connection dropped after the commit); the version
     /// number cannot, so a moved version means a change this instance may not have heard of.
-    private func watchVersion(every interval: Duration, _ onChange: @escaping @Sendable () -> Void) async {
+    private func watchVersion(every interval: Duration, health: StoreHealth?, _ onChange: @escaping @Sendable () -> Void) async {
         var seen: Int64?
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            guard let version = try? await changeVersion() else { continue }
+            let version: Int64
+            do {
+                version = try await withPatience(.seconds(3)) { try await self.changeVersion() }
+            } catch {
+                if !Task.isCancelled { health?.reportFailure(error) }
+                continue
+            }
             if let seen, seen != version { onChange() }
             seen = version
         }

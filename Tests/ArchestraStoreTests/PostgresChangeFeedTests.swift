@@ -11,7 +11,7 @@ struct PostgresChangeFeedTests {
     private func listening(_ store: any Store, every interval: Duration, _ body: (Counter) async throws -> Void) async throws {
         let feed = try #require(store as? any ChangeFeed)
         let heard = Counter()
-        let listener = Task { await feed.listenForChanges(versionCheckInterval: interval) { heard.increment() } }
+        let listener = Task { await feed.listenForChanges(versionCheckInterval: interval, health: nil) { heard.increment() } }
         defer { listener.cancel() }
         // The first call comes once the listener is connected.
         #expect(await eventually { heard.current >= 1 })

@@ -670,7 +670,9 @@ def check_cold_agent(ctx):
         # Not a shutdown check: a request still hanging would only make SIGTERM wait for it.
         gw.process.kill()
         gw.process.wait()
-    assert status == 200 and took < 2, (
+    # The gateway's bound: a request waits at most 3 s for a database that stopped answering (usually not at
+    # all: the change listener's lost connection already marked it unreachable).
+    assert status == 200 and took < 3.5, (
         f"the known agent's request, sent just after the database stopped (1 s after an admin change), {outcome}")
     return f"the known agent answered 200 in {took * 1000:.0f}ms with the database stopped just after an admin change"
 

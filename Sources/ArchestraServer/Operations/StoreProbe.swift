@@ -31,7 +31,8 @@ struct StoreProbe: Service {
                     slowInARow += 1
                     if slowInARow >= 2 { health.reportFailure(error) }
                 }
-                try? await Task.sleep(for: health.isReachable ? .seconds(5) : .seconds(1))
+                // A slow answer is asked again soon, so an outage that starts as a hang is known within seconds.
+                try? await Task.sleep(for: health.isReachable && slowInARow == 0 ? .seconds(5) : .seconds(1))
             }
         }
     }

@@ -8,7 +8,9 @@ struct ChangeListener: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            await feed.listenForChanges(versionCheckInterval: services.config.changeCheckInterval) { [services] in services.invalidateCaches() }
+            await feed.listenForChanges(versionCheckInterval: services.config.changeCheckInterval, health: services.health) { [services] in
+                services.invalidateCaches()
+            }
         }
     }
 }
