@@ -23,10 +23,10 @@ struct PayerTests {
         // The client's own key stays with its own vendor.
         Case(payer: .client, target: .openai, origin: .openai, serverKeys: allKeys, expected: .client),
         Case(payer: .client, target: .gemini, origin: .gemini, serverKeys: [:], expected: .client),
-        // Elsewhere an authenticated request falls back to that vendor's server key, or to nobody.
-        Case(payer: .client, target: .anthropic, origin: .openai, serverKeys: allKeys, expected: .server(key: "ant-srv")),
+        // Elsewhere nobody pays: a client's own key (any string) never unlocks the server's keys.
+        Case(payer: .client, target: .anthropic, origin: .openai, serverKeys: allKeys, expected: .nobody),
         Case(payer: .client, target: .anthropic, origin: .openai, serverKeys: [.openai: "sk-srv"], expected: .nobody),
-        Case(payer: .client, target: .openai, origin: .gemini, serverKeys: allKeys, expected: .server(key: "sk-srv")),
+        Case(payer: .client, target: .openai, origin: .gemini, serverKeys: allKeys, expected: .nobody),
         // The server pays only with the target vendor's key, never with the origin's.
         Case(payer: .server(key: "sk-srv"), target: .openai, origin: .openai, serverKeys: allKeys, expected: .server(key: "sk-srv")),
         Case(payer: .server(key: "sk-srv"), target: .gemini, origin: .openai, serverKeys: allKeys, expected: .server(key: "gem-srv")),

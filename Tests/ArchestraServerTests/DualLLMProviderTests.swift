@@ -40,13 +40,14 @@ struct DualLLMProviderTests {
         ])
     }
 
-    @Test("Anthropic client: tool_result blocks replaced by summaries; Dual LLM on OpenAI with Bearer $OPENAI_API_KEY")
+    @Test("Anthropic client with a virtual key: tool_result blocks replaced by summaries; Dual LLM on OpenAI with Bearer $OPENAI_API_KEY")
     func anthropicClient() async throws {
-        try await withDualLLMGateway(environment: ["OPENAI_API_KEY": "sk-server-openai"]) { upstream, live in
+        try await withDualLLMGateway(environment: ["OPENAI_API_KEY": "sk-server-openai", "ANTHROPIC_API_KEY": "sk-ant-server"]) { upstream, live in
             try await live.configureDualLLM()
+            let secret = try await live.createVirtualKey(agent: "claude-agent")
             let headers: HTTPFields = [
                 .userAgent: "claude-agent", .contentType: "application/json",
-                HTTPField.Name("x-api-key")!: "sk-ant-client", HTTPField.Name("anthropic-version")!: "2023-06-01",
+                HTTPField.Name("x-api-key")!: secret, HTTPField.Name("anthropic-version")!: "2023-06-01",
             ]
             let response = try await live.send(.post, "/v1/anthropic/v1/messages", headers: headers, body: Self.anthropicBody())
             #expect(response.status == .ok, "\(response.bodyText)")
@@ -57,7 +58,7 @@ struct DualLLMProviderTests {
                 #expect(call.request.pathAndQuery == "/chat/completions")
                 #expect(call.request.header("Authorization") == "Bearer sk-server-openai")
                 #expect(call.request.header("x-api-key") == nil)
-                #expect(!call.request.headers.contains { $0.value.contains("sk-ant-client") })
+                #expect(!call.request.headers.contains { $0.value.contains(secret) || $0.value.contains("sk-ant-server") })
                 #expect(call.json?["model"] == "gpt-4o")
             }
             let mainPrompt = DualLLMTemplate.fill(DualLLMPrompts.main, [.originalUserRequest: "Summarise my inbox"])
@@ -66,7 +67,7 @@ struct DualLLMProviderTests {
 
             let client = try #require(upstream.clientCalls.only)
             #expect(client.request.pathAndQuery == "/anthropic/messages")
-            #expect(client.request.header("x-api-key") == "sk-ant-client")
+            #expect(client.request.header("x-api-key") == "sk-ant-server")
             let blocks = client.json?["messages"]?.arrayValue?.last?["content"]?.arrayValue ?? []
             #expect(blocks.map { $0["tool_use_id"]?.stringValue ?? "?" } == ["toolu_1", "toolu_2"])
             #expect(blocks.map { $0["content"] } == [
@@ -82,11 +83,12 @@ struct DualLLMProviderTests {
         }
     }
 
-    @Test("Gemini client: functionResponse replaced by {\"output\": summary}; Dual LLM on OpenAI with the server key")
+    @Test("Gemini client with a virtual key: functionResponse replaced by {\"output\": summary}; Dual LLM on OpenAI with the server key")
     func geminiClient() async throws {
-        try await withDualLLMGateway(environment: ["OPENAI_API_KEY": "sk-server-openai"]) { upstream, live in
+        try await withDualLLMGateway(environment: ["OPENAI_API_KEY": "sk-server-openai", "GEMINI_API_KEY": "gk-server"]) { upstream, live in
             try await live.configureDualLLM()
-            let headers: HTTPFields = [.userAgent: "gemini-agent", .contentType: "application/json", HTTPField.Name("x-goog-api-key")!: "gk-client"]
+            let secret = try await live.createVirtualKey(agent: "gemini-agent")
+            let headers: HTTPFields = [.userAgent: "gemini-agent", .contentType: "application/json", HTTPField.Name("x-goog-api-key")!: secret]
             let response = try await live.send(.post, "/v1/gemini/v1beta/models/m:generateContent", headers: headers, body: Self.geminiBody())
             #expect(response.status == .ok, "\(response.bodyText)")
 
@@ -95,7 +97,7 @@ struct DualLLMProviderTests {
             for call in dual {
                 #expect(call.request.pathAndQuery == "/chat/completions")
                 #expect(call.request.header("Authorization") == "Bearer sk-server-openai")
-                #expect(!call.request.headers.contains { $0.value.contains("gk-client") })
+                #expect(!call.request.headers.contains { $0.value.contains(secret) })
             }
             DualLLMTests.expectNoInjection(in: upstream.calls)
 
@@ -136,6 +138,9 @@ struct DualLLMProviderTests {
         var withheld = false
 
         var testDescription: String { name }
+
+        /// Stands for a virtual key created for the test (its secret is only known once the gateway runs).
+        static let virtualKey = "{virtual key}"
     }
 
     static let allKeys = ["OPENAI_API_KEY": "sk-server", "ANTHROPIC_API_KEY": "sk-ant-server", "GEMINI_API_KEY": "gk-server"]
@@ -150,21 +155,29 @@ struct DualLLMProviderTests {
             client: .openai, clientHeader: nil, dualProvider: .openai, environment: allKeys, expected: nil, forbidden: ["sk-server"],
             withheld: true),
         KeyCase(
-            name: "Anthropic client, OpenAI Dual LLM: Bearer $OPENAI_API_KEY", client: .anthropic,
-            clientHeader: ("x-api-key", "sk-ant-client"), dualProvider: .openai, environment: allKeys,
-            expected: ("Authorization", "Bearer sk-server"), forbidden: ["sk-ant-client"]),
+            name: "Anthropic client with its own key, OpenAI Dual LLM: nothing called (its key does not unlock the server's)",
+            client: .anthropic, clientHeader: ("x-api-key", "sk-ant-client"), dualProvider: .openai, environment: allKeys,
+            expected: nil, forbidden: ["sk-ant-client", "sk-server"], withheld: true),
+        KeyCase(
+            name: "Anthropic client with a virtual key, OpenAI Dual LLM: Bearer $OPENAI_API_KEY", client: .anthropic,
+            clientHeader: ("x-api-key", KeyCase.virtualKey), dualProvider: .openai, environment: allKeys,
+            expected: ("Authorization", "Bearer sk-server"), forbidden: ["sk-arch-", "sk-ant-server"]),
         KeyCase(
             name: "Anthropic client, Anthropic Dual LLM: the client's x-api-key", client: .anthropic,
             clientHeader: ("x-api-key", "sk-ant-client"), dualProvider: .anthropic, environment: allKeys,
             expected: ("x-api-key", "sk-ant-client"), forbidden: ["sk-ant-server"]),
         KeyCase(
-            name: "OpenAI client, Anthropic Dual LLM: $ANTHROPIC_API_KEY", client: .openai,
+            name: "OpenAI client with its own key, Anthropic Dual LLM: nothing called", client: .openai,
             clientHeader: ("Authorization", "Bearer sk-client"), dualProvider: .anthropic, environment: allKeys,
-            expected: ("x-api-key", "sk-ant-server"), forbidden: ["sk-client"]),
+            expected: nil, forbidden: ["sk-client", "sk-ant-server"], withheld: true),
         KeyCase(
-            name: "OpenAI client, Gemini Dual LLM: $GEMINI_API_KEY", client: .openai,
-            clientHeader: ("Authorization", "Bearer sk-client"), dualProvider: .gemini, environment: allKeys,
-            expected: ("x-goog-api-key", "gk-server"), forbidden: ["sk-client"]),
+            name: "OpenAI client with a virtual key, Anthropic Dual LLM: $ANTHROPIC_API_KEY", client: .openai,
+            clientHeader: ("Authorization", "Bearer " + KeyCase.virtualKey), dualProvider: .anthropic, environment: allKeys,
+            expected: ("x-api-key", "sk-ant-server"), forbidden: ["sk-arch-", "sk-server"]),
+        KeyCase(
+            name: "OpenAI client with a virtual key, Gemini Dual LLM: $GEMINI_API_KEY", client: .openai,
+            clientHeader: ("Authorization", "Bearer " + KeyCase.virtualKey), dualProvider: .gemini, environment: allKeys,
+            expected: ("x-goog-api-key", "gk-server"), forbidden: ["sk-arch-"]),
         KeyCase(
             name: "Gemini client, Gemini Dual LLM: the client's x-goog-api-key", client: .gemini,
             clientHeader: ("x-goog-api-key", "gk-client"), dualProvider: .gemini, environment: allKeys,
@@ -187,7 +200,12 @@ struct DualLLMProviderTests {
             let model = Self.dualModels[testCase.dualProvider]!
             try await live.configureDualLLM(["enabled": true, "provider": .string(testCase.dualProvider.rawValue), "model": .string(model)])
             var headers: HTTPFields = [.userAgent: "keys", .contentType: "application/json"]
-            if let header = testCase.clientHeader { headers[HTTPField.Name(header.name)!] = header.value }
+            if let header = testCase.clientHeader {
+                let value = header.value.contains(KeyCase.virtualKey)
+                    ? header.value.replacingOccurrences(of: KeyCase.virtualKey, with: try await live.createVirtualKey(agent: "keys"))
+                    : header.value
+                headers[HTTPField.Name(header.name)!] = value
+            }
             let (path, body): (String, String) = switch testCase.client {
             case .openai: ("/v1/openai/chat/completions", ToolResultConversation.openAI([("call_1", "get_emails", Self.email)]))
             case .anthropic: ("/v1/anthropic/v1/messages", Self.anthropicBody())

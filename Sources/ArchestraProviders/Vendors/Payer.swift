@@ -12,13 +12,14 @@ public enum Payer: Sendable, Equatable {
     case nobody
 
     /// Who pays for a call to `target` made while serving a request to `origin` that `self` pays for: the
-    /// client's key is only good at its own vendor; elsewhere an authenticated request falls back to the server's
-    /// key, and an anonymous one gets nothing.
+    /// client's key is only good at its own vendor, and the server's keys only for requests the gateway
+    /// authenticated (a virtual key). A key of the client's own proves nothing to the gateway (any string would
+    /// do), so it never unlocks the server's keys: its calls to another vendor get nobody.
     public func forCall(to target: Provider, from origin: Provider, serverKeys: [Provider: String]) -> Payer {
         switch self {
         case .client where target == origin: return .client
-        case .nobody: return .nobody
-        case .client, .server: return serverKeys[target].map { .server(key: $0) } ?? .nobody
+        case .client, .nobody: return .nobody
+        case .server: return serverKeys[target].map { .server(key: $0) } ?? .nobody
         }
     }
 }

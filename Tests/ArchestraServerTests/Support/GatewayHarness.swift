@@ -53,6 +53,15 @@ struct LiveGateway: Sendable {
         return try response.json()
     }
 
+    /// Creates an agent and a virtual key for it; returns the key's secret.
+    func createVirtualKey(agent name: String) async throws -> String {
+        let agent = try await createAgent(name)
+        let id = try #require(agent["id"]?.stringValue)
+        let response = try await sendJSON(.post, "/api/keys", JSONWriter.string(["agentId": .string(id), "name": "tests"]), headers: adminHeaders)
+        #expect(response.status == .ok || response.status == .created, "\(response.bodyText)")
+        return try #require(try response.json()["secret"]?.stringValue)
+    }
+
     /// Waits until the admin API lists at least `count` interactions (of `agentId`, if given) and returns them,
     /// newest first. Fails after `timeout`.
     func waitForInteractions(
