@@ -5,7 +5,8 @@
 #
 # 1. `swift test` with a throwaway PostgreSQL cluster, so the store suite runs
 #    against real PostgreSQL as well as SQLite (ARCHESTRA_REQUIRE_POSTGRES=1
-#    turns a missing database into a failure instead of a silent skip).
+#    turns a missing database into a failure instead of a silent skip); then the
+#    load test (a latency bound) alone, with ARCHESTRA_LOAD_TESTS=1.
 # 2. The real-client checks: the official OpenAI, Anthropic and Google Gen AI
 #    SDKs and two agent frameworks (pydantic-ai, the OpenAI Agents SDK) against
 #    the built gateway, in mock mode (with the refusal checks) and in front of a
@@ -68,6 +69,13 @@ export ARCHESTRA_REQUIRE_POSTGRES=1
 echo "==> swift test $*"
 swift_status=0
 swift test "$@" 2>&1 | tee "$LOGS/swift-test.log" || swift_status=$?
+# The latency bound (/health answers within 100 ms while huge requests are judged) means something only when
+# nothing else runs, so it runs alone, after the suite.
+load_status=0
+if [[ $# == 0 ]]; then
+    echo "==> swift test --filter HeavyRequestTests, alone (ARCHESTRA_LOAD_TESTS=1)"
+    ARCHESTRA_LOAD_TESTS=1 swift test --skip-build --filter HeavyRequestTests 2>&1 | tee "$LOGS/load-test.log" || load_status=$?
+fi
 # Only the Swift tests use the cluster; the gateway below runs on in-memory SQLite.
 stop_test_postgres
 
@@ -125,6 +133,14 @@ count_stage() {
     total_passed=$((total_passed + passed)) total_failed=$((total_failed + failed))
     summary_parts+=("${name//-/ }: $passed passed, $failed failed (exit $status)")
 }
+if [[ -f $LOGS/load-test.log ]]; then
+    read -r load_passed load_failed _ < <(python3 scripts/lib/swift_test_counts.py "$LOGS/load-test.log"; echo) || true
+    load_passed=${load_passed:-0} load_failed=${load_failed:-0}
+    if [[ $load_status != 0 && $load_failed == 0 ]]; then load_failed=1; fi
+    if [[ $load_status != 0 ]]; then all_ok=0; fi
+    total_passed=$((total_passed + load_passed)) total_failed=$((total_failed + load_failed))
+    summary_parts+=("load test: $load_passed passed, $load_failed failed (exit $load_status)")
+fi
 count_stage sdk-checks "$LOGS/sdk-checks.log" "$sdk_status"
 count_stage fuzz "$LOGS/fuzz.log" "$fuzz_status"
 count_stage ui-checks "$LOGS/ui-checks.log" "$ui_status"
