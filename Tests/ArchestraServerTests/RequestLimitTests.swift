@@ -55,6 +55,21 @@ struct RequestLimitTests {
             variable: "ARCHESTRA_MAX_TOOL_DECLARATIONS"
         ),
         Case(
+            label: "Responses, 5 input items", path: "/v1/openai/responses",
+            body: #"{"model":"gpt-4o","input":[\#((0..<5).map { _ in #"{"role":"user","content":"x"}"# }.joined(separator: ","))]}"#,
+            variable: "ARCHESTRA_MAX_MESSAGES"
+        ),
+        Case(
+            label: "Responses, 3 tools", path: "/v1/openai/responses",
+            body: #"{"model":"gpt-4o","input":"x","tools":[{"type":"function","name":"a"},{"type":"function","name":"b"},{"type":"web_search"}]}"#,
+            variable: "ARCHESTRA_MAX_TOOL_DECLARATIONS"
+        ),
+        Case(
+            label: "Responses, 2 function_call_output items", path: "/v1/openai/responses",
+            body: #"{"model":"gpt-4o","input":[{"type":"function_call","call_id":"a","name":"t","arguments":"{}"},{"type":"function_call_output","call_id":"a","output":"1"},{"type":"function_call_output","call_id":"b","output":"2"}]}"#,
+            variable: "ARCHESTRA_MAX_TOOL_RESULTS"
+        ),
+        Case(
             label: "Gemini, 5 contents", path: gemini,
             body: #"{"contents":[\#((0..<5).map { _ in #"{"role":"user","parts":[{"text":"x"}]}"# }.joined(separator: ","))]}"#,
             variable: "ARCHESTRA_MAX_MESSAGES"
