@@ -104,7 +104,9 @@ extension AppConfig {
         return LogWriterSettings(
             batchSize: try env.integer("ARCHESTRA_LOG_BATCH_SIZE", default: 500, range: 1...10_000),
             flushInterval: .milliseconds(try env.integer("ARCHESTRA_LOG_FLUSH_INTERVAL_MS", default: 50, range: 1...60_000)),
-            bufferRecords: try env.integer("ARCHESTRA_LOG_BUFFER_RECORDS", default: 50_000, range: 1...100_000_000),
+            // Small on purpose: what waits in memory is what a crash loses; beyond it records wait in the spill file,
+            // which a killed process leaves behind for the next start.
+            bufferRecords: try env.integer("ARCHESTRA_LOG_BUFFER_RECORDS", default: 1_000, range: 1...100_000_000),
             bufferBytes: try env.integer("ARCHESTRA_LOG_BUFFER_BYTES", default: 268_435_456, range: 1_048_576...1 << 40),
             spillDirectory: spill?.lowercased() == "off" ? nil : spill ?? defaultSpill,
             spillBytes: try env.integer("ARCHESTRA_LOG_SPILL_BYTES", default: 1_073_741_824, range: 1_048_576...1 << 50),
