@@ -5,7 +5,8 @@
 # reply's tool call refused until the tool is trusted through the admin API),
 # once in front of fake_upstream.py (so forwarding, keys and unknown fields can
 # be seen; that round ends with the Dual LLM check, dual_llm_check.py, which
-# needs the fake upstream's scripted Dual LLM answers). In both rounds two agent
+# needs the fake upstream's scripted Dual LLM answers, then virtual_key_check.py:
+# virtual keys spend the server's provider keys, revoked ones get 401). In both rounds two agent
 # frameworks on the chat-completions route, pydantic-ai and the OpenAI Agents
 # SDK, run a tool-using agent whose tool result is an injection: the next call
 # is refused and the run must end normally with the refusal as its output
@@ -103,13 +104,19 @@ run_round list_files '{"path": "."}' "" refusal BENCHMARK_MOCK_MODE=true \
     ARCHESTRA_GEMINI_BASE_URL=http://127.0.0.1:9
 
 # Round 2: a scripted upstream for all three providers, so the gateway really forwards.
-# The Dual LLM check runs last: it switches the (global) Dual LLM config on for
+# The Dual LLM check runs after the SDK checks: it switches the (global) Dual LLM config on for
 # a while and adds OpenAI calls upstream, which the checks before it count.
 ROUND=fake-upstream
-CHECK_SCRIPTS+=(dual_llm_check.py)
+# The gateway has server-side provider keys (recognisable values), which only
+# virtual keys may spend: virtual_key_check.py, after every other check (it
+# counts the upstream's requests), drives the SDKs with a virtual key, a revoked
+# one, one whose agent was deleted and a junk one. The other checks send their
+# own provider keys, which are forwarded as sent.
+CHECK_SCRIPTS+=(dual_llm_check.py virtual_key_check.py)
 if start_fake_upstream; then
     run_round get_weather '{"city": "Paris"}' "$FAKE_URL" "" ARCHESTRA_OPENAI_BASE_URL="$FAKE_URL" \
-        ARCHESTRA_ANTHROPIC_BASE_URL="$FAKE_URL" ARCHESTRA_GEMINI_BASE_URL="$FAKE_URL"
+        ARCHESTRA_ANTHROPIC_BASE_URL="$FAKE_URL" ARCHESTRA_GEMINI_BASE_URL="$FAKE_URL" \
+        OPENAI_API_KEY=sk-server-openai ANTHROPIC_API_KEY=sk-ant-server GEMINI_API_KEY=gk-server
     kill -TERM "$FAKE_PID" 2>/dev/null || true
     wait "$FAKE_PID" 2>/dev/null || true
 else
