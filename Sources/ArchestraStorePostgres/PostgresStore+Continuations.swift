@@ -33,8 +33,19 @@ extension PostgresStore {
     }
 
     /// The relayed responses of a batch of interactions, in one statement.
+    /// One row per id: a statement may not touch a row twice (a provider, or the mock, can repeat an id in one
+    /// batch), so repeats are merged here first, keeping the lesser trust as the store would.
     static func relayedResponsesInsert(_ interactions: [Interaction]) -> PostgresQuery? {
-        let relayed = interactions.compactMap(\.relayedResponse)
+        var relayed: [RelayedResponse] = []
+        var index: [String: Int] = [:]
+        for response in interactions.compactMap(\.relayedResponse) {
+            if let known = index[response.id] {
+                relayed[known].trusted = relayed[known].trusted && response.trusted
+            } else {
+                index[response.id] = relayed.count
+                relayed.append(response)
+            }
+        }
         guard !relayed.isEmpty else { return nil }
         var bindings = PostgresBindings(capacity: relayed.count * 5)
         var rows: [String] = []

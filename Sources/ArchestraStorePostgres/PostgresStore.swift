@@ -55,7 +55,8 @@ public final class PostgresStore: Store, Service {
     /// Data errors (SQLSTATE classes 22 and 23: bad values, constraint violations) are `rejected`; everything else
     /// (connection, resources, server state) is `unavailable` and worth retrying.
     static func storeError(_ error: PSQLError) -> StoreError {
-        if let state = error.serverInfo?[.sqlState], state.hasPrefix("22") || state.hasPrefix("23") {
+        // Class 21 (cardinality violation) too: retrying the same rows cannot help either.
+        if let state = error.serverInfo?[.sqlState], state.hasPrefix("21") || state.hasPrefix("22") || state.hasPrefix("23") {
             return .rejected(describe(error))
         }
         return .unavailable(describe(error))

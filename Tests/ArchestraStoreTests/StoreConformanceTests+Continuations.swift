@@ -34,6 +34,23 @@ extension StoreConformanceTests {
         }
     }
 
+    @Test("One batch relaying the same response id several times is stored whole, with the lesser trust", arguments: StoreEngine.allCases)
+    func repeatedRelayedIdInOneBatch(engine: StoreEngine) async throws {
+        try await withStore(engine) { store in
+            let agent = makeAgent("Mock", at: at(0))
+            try await store.insertAgent(agent)
+            // Mock mode answers every request with the same response id; a provider could too.
+            let rows = [true, false, true].enumerated().map { offset, trusted in
+                var row = makeInteraction(agentId: agent.id, at: at(Int64(offset)))
+                row.relayedResponse = RelayedResponse(id: "resp_mock123", agentId: agent.id, trusted: trusted, callNames: [:], createdAt: at(Int64(offset)))
+                return row
+            }
+            try await store.insertInteractions(rows)
+            #expect(try await store.listInteractions(InteractionQuery(limit: 10)).total == 3)
+            #expect(try await store.relayedResponse(id: "resp_mock123")?.trusted == false)
+        }
+    }
+
     @Test("A conversation is unknown until recorded, and once untrusted stays untrusted", arguments: StoreEngine.allCases)
     func conversations(engine: StoreEngine) async throws {
         try await withStore(engine) { store in
