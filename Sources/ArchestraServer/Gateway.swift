@@ -86,7 +86,7 @@ public func buildGateway(
         policies: PolicyDirectory(store: store, health: health),
         dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids, health: health),
         continuations: ContinuationDirectory(store: store, clock: clock, health: health),
-        keys: keys,
+        keys: keys, prices: PriceDirectory(store: store, logger: logger),
         log: log, metrics: metrics, health: health, clock: clock, ids: ids
     )
     let pages = try await UIPages.load()
@@ -102,8 +102,12 @@ public func buildGateway(
         ] + listeners + [
             StartupService(
                 store: store, readiness: readiness,
-                // Loaded (and created on first start) before serving, so the hot path finds it in memory.
-                prepare: { _ = try await services.dualLLM.current() }, logger: logger
+                // Loaded (and created on first start) before serving, so the hot path finds them in memory.
+                prepare: {
+                    _ = try await services.dualLLM.current()
+                    try await services.prices.reload()
+                },
+                logger: logger
             ),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
@@ -133,6 +137,8 @@ func buildRouter(services: ProxyServices, pages: UIPages, readiness: Readiness) 
     ToolInvocationPolicyRoutes(admin: admin, bodyLimit: limit).register(on: api)
     DualLLMRoutes(admin: admin, bodyLimit: limit).register(on: api)
     KeyRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    TokenPriceRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    UsageRoutes(admin: admin).register(on: api)
     let ui = UIContext(renderer: pages.renderer, admin: admin, proxy: services, session: UISession(adminToken: services.config.adminToken))
     UIRoutes(ui: ui, assets: pages.assets).register(on: router)
     return router

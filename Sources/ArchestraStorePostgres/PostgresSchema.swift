@@ -214,5 +214,24 @@ enum PostgresSchema {
             "CREATE INDEX interactions_user ON interactions (user_id, created_at) WHERE user_id IS NOT NULL",
             "CREATE INDEX interactions_session ON interactions (session_id, created_at) WHERE session_id IS NOT NULL",
         ],
+        // Usage and cost: each interaction keeps what it used, the rollups add it up, operators' prices override
+        // the built-in ones. Prices are cached by every instance, so their changes are announced like the others.
+        [
+            "ALTER TABLE interactions ADD COLUMN token_usage jsonb",
+            "ALTER TABLE interaction_rollups ADD COLUMN input_tokens bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN output_tokens bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN cached_input_tokens bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN reasoning_tokens bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN cost_nano_usd bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN unpriced bigint NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE token_prices (
+                id uuid PRIMARY KEY, model text NOT NULL UNIQUE, input_per_million double precision NOT NULL,
+                cached_input_per_million double precision, output_per_million double precision NOT NULL, source text,
+                created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)
+            """,
+            "CREATE TRIGGER token_prices_changed AFTER INSERT OR UPDATE OR DELETE ON token_prices FOR EACH ROW EXECUTE FUNCTION archestra_config_changed()",
+            "CREATE TRIGGER token_prices_truncated AFTER TRUNCATE ON token_prices FOR EACH STATEMENT EXECUTE FUNCTION archestra_config_changed()",
+        ],
     ]
 }

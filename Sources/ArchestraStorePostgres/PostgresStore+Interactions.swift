@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresStore {
     static let interactionColumns = """
         id, agent_id, type, request::text AS request, response::text AS response, model, status_code, duration_ms,
-        evaluation::text AS evaluation, created_at, user_id, session_id
+        evaluation::text AS evaluation, created_at, user_id, session_id, token_usage::text AS token_usage
         """
 
     static func interaction(from row: PostgresRow) throws -> Interaction {
@@ -19,20 +19,21 @@ extension PostgresStore {
             durationMs: try columns["duration_ms"].decode(Double.self),
             evaluationJSON: StoredJSON.decode(try columns["evaluation"].decode(String.self)),
             createdAt: try columns["created_at"].decode(Date.self), userId: try columns["user_id"].decode(String?.self),
-            sessionId: try columns["session_id"].decode(String?.self)
+            sessionId: try columns["session_id"].decode(String?.self),
+            usage: Interaction.usage(fromStored: try columns["token_usage"].decode(String?.self))
         )
     }
 
     /// One multi-row INSERT per batch: a single round trip however many rows.
     public func insertInteractions(_ interactions: [Interaction]) async throws {
         guard !interactions.isEmpty else { return }
-        var bindings = PostgresBindings(capacity: interactions.count * 16)
+        var bindings = PostgresBindings(capacity: interactions.count * 17)
         var rows: [String] = []
         rows.reserveCapacity(interactions.count)
         for (index, row) in interactions.enumerated() {
-            let b = index * 16
+            let b = index * 17
             rows.append(
-                "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4)::jsonb, $\(b + 5)::jsonb, $\(b + 6), $\(b + 7), $\(b + 8), $\(b + 9)::jsonb, $\(b + 10), $\(b + 11), $\(b + 12), $\(b + 13), $\(b + 14), $\(b + 15)::jsonb, $\(b + 16))"
+                "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4)::jsonb, $\(b + 5)::jsonb, $\(b + 6), $\(b + 7), $\(b + 8), $\(b + 9)::jsonb, $\(b + 10), $\(b + 11), $\(b + 12), $\(b + 13), $\(b + 14), $\(b + 15)::jsonb, $\(b + 16), $\(b + 17)::jsonb)"
             )
             bindings.append(row.id)
             bindings.append(row.agentId)
@@ -51,10 +52,11 @@ extension PostgresStore {
             bindings.append(row.summary?.refused ?? false)
             bindings.append(stored.json.map(StoredJSON.encode))
             bindings.append(stored.searchText)
+            bindings.append(row.storedUsage)
         }
         let sql = """
             INSERT INTO interactions (id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id,
-                tainted, refused, summary, search_text)
+                tainted, refused, summary, search_text, token_usage)
             VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING id
             """
         let insert = PostgresQuery(unsafeSQL: sql, binds: bindings)

@@ -96,5 +96,22 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX interaction_rollups_agent ON interaction_rollups (agent_id, bucket)",
         ],
+        // Usage and cost: each interaction keeps what it used, the rollups add it up, operators' prices override
+        // the built-in ones.
+        [
+            "ALTER TABLE interactions ADD COLUMN token_usage TEXT",
+            "ALTER TABLE interaction_rollups ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN cost_nano_usd INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE interaction_rollups ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE token_prices (
+                id TEXT PRIMARY KEY, model TEXT NOT NULL UNIQUE, input_per_million REAL NOT NULL,
+                cached_input_per_million REAL, output_per_million REAL NOT NULL, source TEXT,
+                created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+        ],
     ]
 }

@@ -5,7 +5,7 @@ import SQLiteNIO
 
 extension SQLiteStore {
     static let interactionColumns =
-        "id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id"
+        "id, agent_id, type, request, response, model, status_code, duration_ms, evaluation, created_at, user_id, session_id, token_usage"
 
     static func interaction(from row: SQLiteRow) throws -> Interaction {
         Interaction(
@@ -13,7 +13,8 @@ extension SQLiteStore {
             requestJSON: StoredJSON.decode(try row.text("request")), responseJSON: StoredJSON.decode(try row.text("response")),
             model: row.optionalText("model"), statusCode: row.int("status_code"), durationMs: row.double("duration_ms"),
             evaluationJSON: StoredJSON.decode(try row.text("evaluation")), createdAt: try row.date("created_at"),
-            userId: row.optionalText("user_id"), sessionId: row.optionalText("session_id")
+            userId: row.optionalText("user_id"), sessionId: row.optionalText("session_id"),
+            usage: Interaction.usage(fromStored: row.optionalText("token_usage"))
         )
     }
 
@@ -26,15 +27,15 @@ extension SQLiteStore {
             var inserted = Set<String>()
             for start in stride(from: 0, to: interactions.count, by: 100) {
                 let chunk = interactions[start..<min(start + 100, interactions.count)]
-                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
                 var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 16)
+                binds.reserveCapacity(chunk.count * 17)
                 for row in chunk {
                     binds += [
                         .uuid(row.id), .uuid(row.agentId), .text(row.type), .text(StoredJSON.encode(row.requestJSON)),
                         .text(StoredJSON.encode(row.responseJSON)), .optionalText(row.model), .integer(row.statusCode),
                         .float(row.durationMs), .text(StoredJSON.encode(row.evaluationJSON)), .date(row.createdAt),
-                        .optionalText(row.userId), .optionalText(row.sessionId),
+                        .optionalText(row.userId), .optionalText(row.sessionId), .optionalText(row.storedUsage),
                         .flag(row.summary?.tainted ?? false), .flag(row.summary?.refused ?? false),
                         .optionalText(row.storedSummary.json.map(StoredJSON.encode)), .optionalText(row.storedSummary.searchText),
                     ]

@@ -35,6 +35,19 @@ struct SpillFileTests {
         #expect(try reopened.peek(10).map { $0?.normalized } == rows[2...].map(\.normalized))
     }
 
+    @Test("A record's usage survives the spill file: tokens, exact cost, time to first token, the Dual LLM's part")
+    func usageRoundTrip() {
+        var row = makeInteraction(agentId: UUID(), at: at(1))
+        row.usage = InteractionUsage(
+            tokens: UsageReport(inputTokens: 2006, outputTokens: 300, cachedInputTokens: 1920, reasoningTokens: nil),
+            cost: USDAmount(nanodollars: 5_615_000), timeToFirstTokenMs: 81.25,
+            dualLlm: DualLLMUsage(provider: .gemini, model: "gemini-2.5-flash", calls: 4, tokens: UsageReport(inputTokens: 12, outputTokens: 8), cost: nil)
+        )
+        #expect(InteractionRecordCodec.decode(InteractionRecordCodec.encode(row))?.usage == row.usage)
+        let none = makeInteraction(agentId: UUID(), at: at(2))
+        #expect(InteractionRecordCodec.decode(InteractionRecordCodec.encode(none))?.usage == nil)
+    }
+
     @Test("A frame cut short by a crash, or one that fails its checksum, ends the file at the last whole frame", arguments: [
         "torn tail", "flipped byte",
     ])

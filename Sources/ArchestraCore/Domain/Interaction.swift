@@ -29,13 +29,18 @@ public struct Interaction: Sendable, Hashable {
     public var relayedResponse: RelayedResponse?
     /// What lists and counts need, taken when the interaction is recorded so they never parse the bodies.
     public var summary: InteractionSummary?
+    /// Tokens, cost and time to first token, from what the provider reported; nil for records from before usage
+    /// was kept.
+    public var usage: InteractionUsage?
 
     public init(
         id: UUID, agentId: UUID, type: String, requestJSON: String, responseJSON: String, model: String?,
         statusCode: Int, durationMs: Double, evaluationJSON: String, createdAt: Date, userId: String? = nil,
-        sessionId: String? = nil, relayedResponse: RelayedResponse? = nil, summary: InteractionSummary? = nil
+        sessionId: String? = nil, relayedResponse: RelayedResponse? = nil, summary: InteractionSummary? = nil,
+        usage: InteractionUsage? = nil
     ) {
         self.summary = summary
+        self.usage = usage
         self.userId = userId
         self.sessionId = sessionId
         self.relayedResponse = relayedResponse

@@ -122,6 +122,10 @@ public struct AnthropicMessagesAdapter: EndpointAdapter {
         Self.usage(in: response["usage"])
     }
 
+    public func usageReport(inResponse response: JSONObject) -> UsageReport? {
+        UsageReading.anthropicMessages(response["usage"])
+    }
+
     public func replyText(in response: JSONValue) -> String? {
         joinedText(response["content"])
     }

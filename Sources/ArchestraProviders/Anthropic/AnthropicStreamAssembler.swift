@@ -90,6 +90,9 @@ public struct AnthropicStreamAssembler: Sendable {
     /// The usage `message_delta` reported, if any.
     public var messageDeltaUsage: JSONObject? { deltaUsage }
 
+    /// The usage of the message so far: `message_start`'s with `message_delta`'s members over it.
+    public var usage: JSONValue? { message["usage"] }
+
     /// The reassembled message.
     public func assembled() -> JSONValue {
         var result = message
@@ -155,7 +158,11 @@ public struct AnthropicMessagesStream: StreamTransducer {
 
     public func assembled() -> JSONValue { assembler.assembled() }
 
-    public func usage() -> TokenUsage? { AnthropicMessagesAdapter.usage(in: assembler.assembled()["usage"]) }
+    public func usage() -> TokenUsage? { AnthropicMessagesAdapter.usage(in: assembler.usage) }
+
+    public func usageReport() -> UsageReport? { UsageReading.anthropicMessages(assembler.usage) }
+
+    public func carriesFirstToken(_ observation: JSONObject?) -> Bool { observation.map(FirstToken.anthropicMessages) ?? false }
 
     public mutating func refusalEvents(_ refusal: Refusal, upstream: AnthropicMessagesStream) -> [UInt8] {
         let index = JSONValue.integer(upstream.assembler.firstToolUseIndex ?? 0)

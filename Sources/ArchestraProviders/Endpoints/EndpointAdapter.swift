@@ -52,6 +52,8 @@ public protocol EndpointAdapter: Sendable {
     func refusalResponse(replacing response: JSONObject, refusal: Refusal) -> JSONValue
     /// The tokens a whole reply reports.
     func usage(inResponse response: JSONObject) -> TokenUsage?
+    /// The tokens a whole reply reports, every kind, in the terms prices are quoted in.
+    func usageReport(inResponse response: JSONObject) -> UsageReport?
     /// The assistant's text in a reply (or reassembled stream), for the record's summary.
     func replyText(in response: JSONValue) -> String?
     /// Benchmark mode's canned reply.

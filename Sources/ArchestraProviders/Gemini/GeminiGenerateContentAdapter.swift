@@ -129,6 +129,10 @@ public struct GeminiGenerateContentAdapter: EndpointAdapter {
         Self.usage(in: response["usageMetadata"])
     }
 
+    public func usageReport(inResponse response: JSONObject) -> UsageReport? {
+        UsageReading.gemini(response["usageMetadata"])
+    }
+
     public func replyText(in response: JSONValue) -> String? {
         let texts = (response["candidates"]?.arrayValue?.first?["content"]?["parts"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
         return texts.isEmpty ? nil : texts.joined()

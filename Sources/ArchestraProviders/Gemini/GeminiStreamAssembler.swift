@@ -89,7 +89,11 @@ public struct GeminiGenerateContentStream: StreamTransducer {
 
     public func assembled() -> JSONValue { assembler.assembled() }
 
-    public func usage() -> TokenUsage? { GeminiGenerateContentAdapter.usage(in: assembler.assembled()["usageMetadata"]) }
+    public func usage() -> TokenUsage? { GeminiGenerateContentAdapter.usage(in: assembler.trailingMetadata["usageMetadata"]) }
+
+    public func usageReport() -> UsageReport? { UsageReading.gemini(assembler.trailingMetadata["usageMetadata"]) }
+
+    public func carriesFirstToken(_ observation: JSONObject?) -> Bool { observation.map(FirstToken.gemini) ?? false }
 
     public mutating func refusalEvents(_ refusal: Refusal, upstream: GeminiGenerateContentStream) -> [UInt8] {
         var chunk: JSONObject = ["candidates": [GeminiGenerateContentAdapter.refusalCandidate(refusal)]]

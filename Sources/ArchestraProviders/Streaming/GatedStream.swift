@@ -14,6 +14,8 @@ public struct GatedStream<Transducer: StreamTransducer>: Sendable {
     private var refused = false
     /// Bytes received from the provider so far.
     public private(set) var receivedBytes = 0
+    /// True once an event carried generated output.
+    public private(set) var sawFirstToken = false
 
     public init(_ transducer: Transducer) {
         self.transducer = transducer
@@ -32,6 +34,7 @@ public struct GatedStream<Transducer: StreamTransducer>: Sendable {
 
     private mutating func route(_ event: ServerSentEvent, into out: inout [UInt8]) {
         let (observation, carriesToolCall) = transducer.observe(event)
+        if !sawFirstToken, transducer.carriesFirstToken(observation) { sawFirstToken = true }
         // The copy is taken once, before the first tool-call event is folded: what the client has been sent.
         if atHold == nil, carriesToolCall { atHold = transducer }
         transducer.fold(observation)
@@ -66,6 +69,9 @@ public struct GatedStream<Transducer: StreamTransducer>: Sendable {
 
     /// The tokens the provider reported.
     public var usage: TokenUsage? { transducer.usage() }
+
+    /// The tokens the provider reported, every kind.
+    public var usageReport: UsageReport? { transducer.usageReport() }
 
     /// Content the provider's own tools produced in the stream.
     public var hostedResults: [NeutralToolResult] { transducer.hostedResults() }

@@ -20,6 +20,10 @@ public protocol StreamTransducer: Sendable {
     func assembled() -> JSONValue
     /// The tokens the stream reported.
     func usage() -> TokenUsage?
+    /// The tokens the stream reported, every kind, in the terms prices are quoted in.
+    func usageReport() -> UsageReport?
+    /// Whether an observed event carries generated output (the time to first token ends there).
+    func carriesFirstToken(_ observation: Observation) -> Bool
     /// The events that end the stream in place of the held ones, folded into `self` (the state when the hold
     /// began). `upstream` is everything the provider sent: the held call's position, the usage, the last ids.
     mutating func refusalEvents(_ refusal: Refusal, upstream: Self) -> [UInt8]

@@ -51,4 +51,5 @@ public struct AnthropicVendor: Vendor {
     }
 
     public func dualLLMUsage(_ reply: JSONObject) -> TokenUsage? { AnthropicMessagesAdapter.usage(in: reply["usage"]) }
+    public func dualLLMUsageReport(_ reply: JSONObject) -> UsageReport? { UsageReading.anthropicMessages(reply["usage"]) }
 }

@@ -55,4 +55,5 @@ public struct GeminiVendor: Vendor {
     public func dualLLMHeaders(clientHeaders: HTTPFields, sameVendor: Bool) -> HTTPFields { [:] }
 
     public func dualLLMUsage(_ reply: JSONObject) -> TokenUsage? { GeminiGenerateContentAdapter.usage(in: reply["usageMetadata"]) }
+    public func dualLLMUsageReport(_ reply: JSONObject) -> UsageReport? { UsageReading.gemini(reply["usageMetadata"]) }
 }

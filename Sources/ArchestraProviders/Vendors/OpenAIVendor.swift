@@ -60,4 +60,5 @@ public struct OpenAIVendor: Vendor {
     public func dualLLMHeaders(clientHeaders: HTTPFields, sameVendor: Bool) -> HTTPFields { [:] }
 
     public func dualLLMUsage(_ reply: JSONObject) -> TokenUsage? { OpenAIChatAdapter.usage(in: reply["usage"]) }
+    public func dualLLMUsageReport(_ reply: JSONObject) -> UsageReport? { UsageReading.openAIChat(reply["usage"]) }
 }

@@ -27,6 +27,8 @@ public protocol Vendor: Sendable {
     func dualLLMHeaders(clientHeaders: HTTPFields, sameVendor: Bool) -> HTTPFields
     /// Tokens a Dual LLM reply reports.
     func dualLLMUsage(_ reply: JSONObject) -> TokenUsage?
+    /// Tokens a Dual LLM reply reports, every kind, in the terms prices are quoted in.
+    func dualLLMUsageReport(_ reply: JSONObject) -> UsageReport?
 }
 
 extension Provider {

@@ -44,7 +44,30 @@ enum AdminJSON {
             ("evaluation", .document(interaction.evaluationJSON)), ("createdAt", .value(date(interaction.createdAt))),
             ("userId", .value(interaction.userId.map(JSONValue.string) ?? .null)),
             ("sessionId", .value(interaction.sessionId.map(JSONValue.string) ?? .null)),
-        ])
+        ] + usage(interaction.usage).map { ($0.key, .value($0.value)) })
+    }
+
+    /// An interaction's usage members: every one present, null when unknown (a record from before usage was kept
+    /// has them all null).
+    static func usage(_ usage: InteractionUsage?) -> [(key: String, value: JSONValue)] {
+        let dual = usage?.dualLlm
+        return [
+            ("usage", usage?.tokens?.json ?? .null), ("costUsd", usage?.cost?.json ?? .null),
+            ("timeToFirstTokenMs", usage?.timeToFirstTokenMs.map(JSONValue.double) ?? .null),
+            ("dualLlmUsage", dual?.tokens.json ?? .null), ("dualLlmCostUsd", dual?.cost?.json ?? .null),
+            ("dualLlmModel", dual.map { .string($0.model) } ?? .null),
+        ]
+    }
+
+    /// A token price as the prices API shows it.
+    static func tokenPrice(_ price: TokenPrice) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(price.id)), ("model", .string(price.model)), ("inputPerMillion", .double(price.inputPerMillion)),
+            ("cachedInputPerMillion", price.cachedInputPerMillion.map(JSONValue.double) ?? .null),
+            ("outputPerMillion", .double(price.outputPerMillion)), ("builtIn", .bool(price.builtIn)),
+            ("source", price.source.map(JSONValue.string) ?? .null),
+            ("createdAt", date(price.createdAt)), ("updatedAt", date(price.updatedAt)),
+        ]))
     }
 
     static let success: JSONValue = ["success": true]

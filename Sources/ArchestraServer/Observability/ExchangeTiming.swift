@@ -14,6 +14,9 @@ final class ExchangeTiming: Sendable {
         waited.withLock { $0 += duration }
     }
 
+    /// Time from the request's arrival to `instant`.
+    func elapsed(at instant: ContinuousClock.Instant) -> Duration { instant - started }
+
     /// Total time so far.
     var elapsed: Duration { ContinuousClock.now - started }
 

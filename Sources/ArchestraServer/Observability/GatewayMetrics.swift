@@ -16,6 +16,7 @@ final class GatewayMetrics: Sendable {
     /// registry lookup under its lock, which showed in the request profile.
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     private let counters = Mutex<[String: Metrics.Counter]>([:])
+    private let amounts = Mutex<[String: Metrics.FloatingPointCounter]>([:])
     /// Keeps the label values clients choose (model, agent, tool) from growing the series without bound.
     let labels: LabelBudget
     /// This instance's gateway overhead, for the UI's percentiles.
@@ -29,12 +30,20 @@ final class GatewayMetrics: Sendable {
         .seconds(10), .seconds(30), .seconds(60),
     ]
 
+    /// A first token comes after tens of milliseconds at best and tens of seconds for a reasoning model.
+    static let firstTokenBuckets: [Duration] = [
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .milliseconds(750), .seconds(1), .milliseconds(1500), .seconds(2), .seconds(3), .seconds(5), .seconds(10), .seconds(20),
+        .seconds(30), .seconds(60),
+    ]
+
     init(labelLimit: Int = 500) {
         labels = LabelBudget(limit: labelLimit)
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.latencyBuckets
         factory.valueHistogramBuckets["archestra_interaction_log_batch_size"] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
+        factory.durationHistogramBuckets["llm_time_to_first_token_seconds"] = Self.firstTokenBuckets
         self.factory = factory
     }
 
@@ -67,6 +76,16 @@ final class GatewayMetrics: Sendable {
         }
     }
 
+    private func amount(_ label: String, _ dimensions: [(String, String)]) -> Metrics.FloatingPointCounter {
+        let key = Self.key(label, dimensions)
+        return amounts.withLock { amounts in
+            if let counter = amounts[key] { return counter }
+            let counter = Metrics.FloatingPointCounter(label: label, dimensions: dimensions, factory: factory)
+            amounts[key] = counter
+            return counter
+        }
+    }
+
     /// The Prometheus text exposition of every family.
     func exposition() -> [UInt8] { registry.emitToBuffer() }
 
@@ -75,17 +94,28 @@ final class GatewayMetrics: Sendable {
         timer("http_request_duration_seconds", [("method", method), ("route", route), ("status_code", String(status))]).recordNanoseconds(duration.nanoseconds)
     }
 
-    /// Every LLM call (status 0 when no HTTP status came back), with the tokens it reported.
-    func llmRequest(_ call: LLMCallLabels, status: Int, duration: Duration, usage: TokenUsage?) {
+    /// Every LLM call (status 0 when no HTTP status came back), with the tokens it reported and what it cost.
+    /// `input` and `output` are the provider's own headline counts, as they always were; `cached_input` and
+    /// `reasoning` are the parts of them the provider reported as such.
+    func llmRequest(_ call: LLMCallLabels, status: Int, duration: Duration, usage: CallSpend?) {
         let dimensions = call.dimensions(labels)
         timer("llm_request_duration_seconds", dimensions + [("status_code", String(status))]).recordNanoseconds(duration.nanoseconds)
         guard let usage else { return }
-        if let input = usage.input {
-            counter("llm_tokens_total", dimensions + [("type", "input")]).increment(by: input)
+        let kinds: [(String, Int?)] = [
+            ("input", usage.tokens?.input), ("output", usage.tokens?.output),
+            ("cached_input", usage.report?.cachedInputTokens), ("reasoning", usage.report?.reasoningTokens),
+        ]
+        for case (let type, let count?) in kinds {
+            counter("llm_tokens_total", dimensions + [("type", type)]).increment(by: count)
         }
-        if let output = usage.output {
-            counter("llm_tokens_total", dimensions + [("type", "output")]).increment(by: output)
+        if let cost = usage.cost {
+            amount("llm_cost_total", dimensions).increment(by: cost.dollars)
         }
+    }
+
+    /// How long a streamed call took to send its first generated token, from the start of the call.
+    func firstToken(_ call: LLMCallLabels, after duration: Duration) {
+        timer("llm_time_to_first_token_seconds", call.dimensions(labels)).recordNanoseconds(duration.nanoseconds)
     }
 
     /// A refusal, counted against the refused call's tool.

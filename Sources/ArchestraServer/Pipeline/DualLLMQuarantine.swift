@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// Replaces untrusted tool results by Dual LLM summaries (contract §5): a privileged model that never sees the
 /// data asks multiple-choice questions, a quarantined model that sees it answers with an index, and the privileged
@@ -28,30 +29,41 @@ struct DualLLMQuarantine: Sendable {
         let requestId: String?
     }
 
-    /// The replacement text for each quarantined result, by index into `results`.
+    /// What the quarantine did for one request.
+    struct Outcome: Sendable {
+        /// The replacement text for each quarantined result, by index into the request's tool results.
+        var replacements: [Int: String] = [:]
+        /// The tokens and cost of the calls it made; nil when it made none that reported usage.
+        var usage: DualLLMUsage?
+    }
+
+    /// The replacement text for each quarantined result, by index into `results`, and what the calls cost.
     func quarantine(
         _ results: [NeutralToolResult], judgements: [TrustJudgement], userRequest: String, caller: Caller, logger: Logger
-    ) async -> [Int: String] {
+    ) async -> Outcome {
         // Output of the provider's own tools was already read by the model: there is nothing to replace.
         let candidates = zip(results, judgements).enumerated()
             .filter { $0.element.1.verdict == .untrusted && !$0.element.0.hosted }
             .map { ($0.offset, $0.element.0) }
-        guard !candidates.isEmpty else { return [:] }
+        guard !candidates.isEmpty else { return Outcome() }
         let config: DualLLMConfig
         do {
             config = try await services.dualLLM.current()
         } catch {
             // Whether the quarantine is on is unknown: fail closed rather than pass untrusted data on.
             logger.error("Dual LLM configuration unavailable; untrusted tool results withheld", metadata: ["error": "\(error)"])
-            return Dictionary(uniqueKeysWithValues: candidates.map { ($0.0, Self.withheldNote) })
+            return Outcome(replacements: Dictionary(uniqueKeysWithValues: candidates.map { ($0.0, Self.withheldNote) }))
         }
-        guard config.enabled else { return [:] }
-        return await withTaskGroup(of: (Int, String).self) { group in
+        guard config.enabled else { return Outcome() }
+        let tally = DualLLMTally()
+        let replacements = await withTaskGroup(of: (Int, String).self) { group in
             var replacements: [Int: String] = [:]
             var pending = candidates[...]
             func startNext() {
                 guard let (index, result) = pending.popFirst() else { return }
-                group.addTask { (index, await summary(of: result, config: config, userRequest: userRequest, caller: caller, logger: logger)) }
+                group.addTask {
+                    (index, await summary(of: result, config: config, userRequest: userRequest, caller: caller, tally: tally, logger: logger))
+                }
             }
             for _ in 0..<Self.maxConcurrentRuns { startNext() }
             while let (index, text) = await group.next() {
@@ -60,14 +72,17 @@ struct DualLLMQuarantine: Sendable {
             }
             return replacements
         }
+        return Outcome(replacements: replacements, usage: tally.usage(config: config, prices: services.prices.book))
     }
 
-    private func summary(of result: NeutralToolResult, config: DualLLMConfig, userRequest: String, caller: Caller, logger: Logger) async -> String {
+    private func summary(
+        of result: NeutralToolResult, config: DualLLMConfig, userRequest: String, caller: Caller, tally: DualLLMTally, logger: Logger
+    ) async -> String {
         if let cached = try? await services.store.dualLLMResult(agentId: caller.agent.id, toolCallId: result.toolCallId) {
             return cached.result
         }
         var session = DualLLMSession(config: config, userRequest: userRequest, data: DualLLMSession.dataText(result.value))
-        let client = DualLLMCallClient(services: services, config: config, caller: caller)
+        let client = DualLLMCallClient(services: services, config: config, caller: caller, tally: tally)
         while true {
             switch session.step {
             case .callMain(let messages):
@@ -108,6 +123,8 @@ struct DualLLMCallClient: Sendable {
     let services: ProxyServices
     let config: DualLLMConfig
     let caller: DualLLMQuarantine.Caller
+    /// Where the calls' usage is added up for the interaction.
+    let tally: DualLLMTally
 
     /// Who pays for the quarantine's calls; `.nobody` means they cannot be made.
     var payer: Payer {
@@ -140,12 +157,42 @@ struct DualLLMCallClient: Sendable {
             let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
             let status = response.status.code
             let reply = try? JSONParser.parse(bytes.readableBytesView)
-            services.metrics.llmRequest(labels, status: status, duration: .now - started, usage: reply?.objectValue.flatMap(vendor.dualLLMUsage))
+            let object = reply?.objectValue
+            let report = object.flatMap(vendor.dualLLMUsageReport)
+            tally.add(report)
+            services.metrics.llmRequest(
+                labels, status: status, duration: .now - started,
+                usage: services.spend(of: object.flatMap(vendor.dualLLMUsage), report: report, model: config.model)
+            )
             guard (200..<300).contains(status), let reply else { return nil }
             return vendor.dualLLMText(reply)
         } catch {
             services.metrics.llmRequest(labels, status: 0, duration: .now - started, usage: nil)
             return nil
         }
+    }
+}
+
+/// Adds up the usage of one request's Dual LLM calls, which run concurrently.
+final class DualLLMTally: Sendable {
+    private let state = Mutex<(calls: Int, tokens: UsageReport?)>((0, nil))
+
+    /// Counts one call's usage (a call that reported none adds nothing).
+    func add(_ report: UsageReport?) {
+        guard let report else { return }
+        state.withLock { state in
+            state.calls += 1
+            state.tokens = state.tokens.map { $0.adding(report) } ?? report
+        }
+    }
+
+    /// The calls' usage, priced as one: they all went to the configured model.
+    func usage(config: DualLLMConfig, prices: PriceBook) -> DualLLMUsage? {
+        let (calls, tokens) = state.withLock { ($0.calls, $0.tokens) }
+        guard let tokens else { return nil }
+        return DualLLMUsage(
+            provider: config.provider, model: config.model, calls: calls, tokens: tokens,
+            cost: prices.cost(of: tokens, model: config.model)
+        )
     }
 }

@@ -24,22 +24,25 @@ extension ProxyPipeline {
         exchange.timing.addUpstreamWait(.now - bodyStarted)
         let byteArray = Array(bytes.readableBytesView)
         let reply = (try? JSONParser.parse(byteArray))?.objectValue
-        services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: reply.flatMap(adapter.usage(inResponse:)))
+        let spend = services.spend(
+            of: reply.flatMap(adapter.usage(inResponse:)), report: reply.flatMap(adapter.usageReport(inResponse:)), model: exchange.request.model
+        )
+        services.metrics.llmRequest(exchange.callLabels, status: status, duration: .now - callStarted, usage: spend)
         guard (200..<300).contains(status) else {
             // A provider error goes back verbatim: the client's SDK knows how to read it.
-            try await record(exchange, status: status, responseJSON: InteractionDraft.recordable(body: byteArray))
+            try await record(exchange, status: status, responseJSON: InteractionDraft.recordable(body: byteArray), spend: spend)
             return Response(status: response.status, headers: headers, body: .init(byteBuffer: bytes))
         }
         guard let reply else {
             throw await fail(.upstreamUnreachable("Upstream provider sent a reply that is not a JSON object"), exchange)
         }
-        let body = try await judgeReply(reply, original: byteArray, status: status, exchange: exchange)
+        let body = try await judgeReply(reply, original: byteArray, status: status, exchange: exchange, spend: spend)
         return Response(status: response.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     /// Judges a reply's tool calls and records the exchange; returns the original bytes when every call is allowed,
     /// else the refusal reply.
-    func judgeReply(_ reply: JSONObject, original: [UInt8], status: Int, exchange: Exchange) async throws -> [UInt8] {
+    func judgeReply(_ reply: JSONObject, original: [UInt8], status: Int, exchange: Exchange, spend: CallSpend) async throws -> [UInt8] {
         let judged = await judgeReply(
             calls: adapter.toolCalls(inResponse: reply), hosted: adapter.hostedResults(inResponse: reply, request: exchange.request),
             responseId: adapter.responseId(of: reply), exchange: exchange
@@ -50,7 +53,9 @@ extension ProxyPipeline {
             sent = adapter.refusalResponse(replacing: reply, refusal: refusal)
             body = JSONWriter.bytes(sent)
         }
-        try await record(exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), response: sent, judged: judged)
+        try await record(
+            exchange, status: status, responseJSON: String(decoding: body, as: UTF8.self), response: sent, judged: judged, spend: spend
+        )
         return body
     }
 

@@ -65,6 +65,8 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         let context: ContextJudgement
         /// Tool results a Dual LLM summary (or its failure note) replaced, by index.
         let dualLlm: [Int: String]
+        /// What the Dual LLM calls made for this request used and cost.
+        let dualLlmUsage: DualLLMUsage?
         let timing: ExchangeTiming
         let logger: Logger
 
@@ -101,7 +103,7 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         services.metrics.toolResultsEvaluated(provider: adapter.provider, agent: agent, judgement: judgement)
         let queryKey = request.uri.queryParameters["key"].map(String.init)
         let quarantineStarted = ContinuousClock.now
-        let dualLlm = services.config.mockMode ? [:] : await DualLLMQuarantine(services: services).quarantine(
+        let quarantined = services.config.mockMode ? DualLLMQuarantine.Outcome() : await DualLLMQuarantine(services: services).quarantine(
             judgement.results, judgements: judgement.judgements,
             userRequest: adapter.latestUserText(in: pipelineRequest.body) ?? "process this data",
             caller: .init(
@@ -118,7 +120,8 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
                 requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing,
                 userId: caller.userId, sessionId: caller.sessionId
             ),
-            snapshot: snapshot, context: judgement, dualLlm: dualLlm, timing: timing, logger: context.logger
+            snapshot: snapshot, context: judgement, dualLlm: quarantined.replacements, dualLlmUsage: quarantined.usage, timing: timing,
+            logger: context.logger
         )
         let upstreamRequest = UpstreamRequest(
             method: .post,
@@ -167,10 +170,13 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         return try await bufferedResponse(response, headers: headers, exchange: exchange, callStarted: waitStarted)
     }
 
-    /// Queues the interaction record (with its summary, from the values at hand) and counts the gateway's overhead.
-    /// With synchronous durability it waits until the record is stored, and throws when it could not be (the
-    /// response must then not go out as if it had been).
-    func record(_ exchange: Exchange, status: Int, responseJSON: String, response: JSONValue? = nil, judged: JudgedReply? = nil) async throws {
+    /// Queues the interaction record (with its summary and usage, from the values at hand) and counts the gateway's
+    /// overhead. With synchronous durability it waits until the record is stored, and throws when it could not be
+    /// (the response must then not go out as if it had been).
+    func record(
+        _ exchange: Exchange, status: Int, responseJSON: String, response: JSONValue? = nil, judged: JudgedReply? = nil,
+        spend: CallSpend = .none, firstTokenMs: Double? = nil
+    ) async throws {
         services.metrics.gatewayOverhead(provider: adapter.provider, duration: exchange.timing.overhead)
         let evaluation = InteractionEvaluation(
             context: exchange.context, dualLlm: Set(exchange.dualLlm.keys), calls: judged?.calls ?? [],
@@ -180,9 +186,12 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
             evaluation: evaluation, userText: adapter.latestUserText(in: exchange.request.body),
             replyText: response.flatMap(adapter.replyText(in:))
         )
+        let usage = InteractionUsage(
+            tokens: spend.report, cost: spend.cost, timeToFirstTokenMs: firstTokenMs, dualLlm: exchange.dualLlmUsage
+        )
         let sequence = await exchange.draft.finish(
             status: status, responseJSON: responseJSON, evaluation: evaluation, summary: summary, relayed: judged?.relayed,
-            into: services.log
+            usage: usage.isEmpty ? nil : usage, into: services.log
         )
         if services.config.logWriter.durability == .sync,
            !(await services.log.waitUntilStored(sequence, timeout: services.config.logWriter.syncTimeout)) {

@@ -19,6 +19,7 @@ struct ProxyServices: Sendable {
     let dualLLM: DualLLMSettings
     let continuations: ContinuationDirectory
     let keys: KeyDirectory
+    let prices: PriceDirectory
     let log: InteractionLogWriter
     let metrics: GatewayMetrics
     let health: StoreHealth
@@ -30,6 +31,9 @@ struct ProxyServices: Sendable {
     func adminDataChanged() async {
         // Other instances hear of it from the database itself (announced inside the write's transaction).
         invalidateCaches()
+        // Prices are read again before the write is answered, so the very next request is priced with them; if
+        // that fails, the background reload `invalidateCaches` started is the second chance.
+        try? await prices.reload()
     }
 
     /// Why a new pipeline request must be refused before anything is spent on it: its record could not be kept.
@@ -58,6 +62,7 @@ struct ProxyServices: Sendable {
         tools.invalidate()
         policies.invalidate()
         dualLLM.invalidate()
+        prices.invalidate()
     }
 
     /// The upstream URL for a path below a provider's base URL (`path` starts with `/`).
@@ -67,8 +72,23 @@ struct ProxyServices: Sendable {
         return base + path + "?" + query
     }
 
+    /// What one provider call used and cost, priced with the prices in force.
+    func spend(of tokens: TokenUsage?, report: UsageReport?, model: String) -> CallSpend {
+        CallSpend(tokens: tokens, report: report, cost: prices.book.cost(of: report, model: model))
+    }
+
     /// Who is calling a provider route.
     var identity: IdentityResolver { IdentityResolver(keys: keys, agents: agents, config: config) }
+}
+
+/// What one provider call reported and cost: the headline counts the token metrics have always shown, every kind
+/// of token in the terms prices use, and the cost (nil when unreported or unpriced).
+struct CallSpend: Sendable {
+    var tokens: TokenUsage?
+    var report: UsageReport?
+    var cost: USDAmount?
+
+    static let none = CallSpend()
 }
 
 /// An interaction being recorded: fixed when the request is accepted, completed with what the client got.
@@ -88,14 +108,15 @@ struct InteractionDraft: Sendable {
     /// Queues the finished record for the batched writer; returns its sequence number there.
     func finish(
         status: Int, responseJSON: String, evaluation: InteractionEvaluation, summary: InteractionSummary, relayed: RelayedResponse?,
-        into log: InteractionLogWriter
+        usage: InteractionUsage?, into log: InteractionLogWriter
     ) async -> UInt64 {
         let milliseconds = Double(timing.elapsed.nanoseconds) / 1e6
         return await log.record(
             Interaction(
                 id: id, agentId: agentId, type: type, requestJSON: requestJSON, responseJSON: responseJSON, model: model,
                 statusCode: status, durationMs: milliseconds, evaluationJSON: JSONWriter.string(evaluation.json),
-                createdAt: arrivedAt, userId: userId, sessionId: sessionId, relayedResponse: relayed, summary: summary
+                createdAt: arrivedAt, userId: userId, sessionId: sessionId, relayedResponse: relayed, summary: summary,
+                usage: usage
             )
         )
     }

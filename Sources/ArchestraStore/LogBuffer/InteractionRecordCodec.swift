@@ -13,6 +13,7 @@ public enum InteractionRecordCodec {
             ("userId", interaction.userId.map(JSONValue.string) ?? .null),
             ("sessionId", interaction.sessionId.map(JSONValue.string) ?? .null),
             ("summary", interaction.summary?.json ?? .null),
+            ("usage", interaction.usage?.json ?? .null),
         ])
         if let relayed = interaction.relayedResponse {
             object["relayed"] = .object(JSONObject([
@@ -44,7 +45,8 @@ public enum InteractionRecordCodec {
             id: id, agentId: agentId, type: type, requestJSON: request, responseJSON: response, model: object["model"]?.stringValue,
             statusCode: status, durationMs: duration, evaluationJSON: evaluation, createdAt: createdAt,
             userId: object["userId"]?.stringValue, sessionId: object["sessionId"]?.stringValue, relayedResponse: relayed,
-            summary: object["summary"].flatMap(InteractionSummary.init(json:))
+            summary: object["summary"].flatMap(InteractionSummary.init(json:)),
+            usage: InteractionUsage(json: object["usage"])
         )
     }
 

@@ -31,6 +31,12 @@ extension SQLDatabase {
             rollup.tainted = row.int("tainted")
             rollup.blockedResults = row.int("blocked_results")
             rollup.dualLlmResults = row.int("dual_llm_results")
+            rollup.inputTokens = row.int("input_tokens")
+            rollup.outputTokens = row.int("output_tokens")
+            rollup.cachedInputTokens = row.int("cached_input_tokens")
+            rollup.reasoningTokens = row.int("reasoning_tokens")
+            rollup.costNanoUsd = Int64(row.int("cost_nano_usd"))
+            rollup.unpriced = row.int("unpriced")
             return rollup
         }
     }
@@ -92,5 +98,11 @@ extension InteractionRollup {
         tainted += other.tainted
         blockedResults += other.blockedResults
         dualLlmResults += other.dualLlmResults
+        inputTokens += other.inputTokens
+        outputTokens += other.outputTokens
+        cachedInputTokens += other.cachedInputTokens
+        reasoningTokens += other.reasoningTokens
+        costNanoUsd += other.costNanoUsd
+        unpriced += other.unpriced
     }
 }

@@ -44,6 +44,10 @@ public struct OpenAIChatAdapter: EndpointAdapter {
         Self.usage(in: response["usage"])
     }
 
+    public func usageReport(inResponse response: JSONObject) -> UsageReport? {
+        UsageReading.openAIChat(response["usage"])
+    }
+
     public func replyText(in response: JSONValue) -> String? {
         joinedText(response["choices"]?.arrayValue?.first?["message"]?["content"])
     }
@@ -88,6 +92,10 @@ public struct OpenAIChatStream: StreamTransducer {
     public func assembled() -> JSONValue { assembler.completion() }
 
     public func usage() -> TokenUsage? { OpenAIChatAdapter.usage(in: assembler.usage) }
+
+    public func usageReport() -> UsageReport? { UsageReading.openAIChat(assembler.usage) }
+
+    public func carriesFirstToken(_ observation: JSONObject?) -> Bool { observation.map(FirstToken.openAIChat) ?? false }
 
     public mutating func refusalEvents(_ refusal: Refusal, upstream: OpenAIChatStream) -> [UInt8] {
         let chunk = OpenAIChatAdapter.refusalChunk(

@@ -173,6 +173,10 @@ public struct OpenAIResponsesAdapter: EndpointAdapter {
         Self.usage(in: response["usage"])
     }
 
+    public func usageReport(inResponse response: JSONObject) -> UsageReport? {
+        UsageReading.openAIResponses(response["usage"])
+    }
+
     public func replyText(in response: JSONValue) -> String? {
         let parts = (response["output"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "message" }
             .flatMap { $0["content"]?.arrayValue ?? [] }

@@ -146,6 +146,10 @@ public struct OpenAIResponsesStream: StreamTransducer {
 
     public func usage() -> TokenUsage? { OpenAIResponsesAdapter.usage(in: response?["usage"]) }
 
+    public func usageReport() -> UsageReport? { UsageReading.openAIResponses(response?["usage"]) }
+
+    public func carriesFirstToken(_ observation: JSONObject?) -> Bool { observation.map(FirstToken.openAIResponses) ?? false }
+
     public func hostedResults() -> [NeutralToolResult] {
         ResponsesHostedTools.results(in: outputItems, declared: declaredTools)
     }

@@ -12,6 +12,8 @@ struct AdminServices: Sendable {
     let dualLLM: DualLLMService
     let interactions: InteractionService
     let keys: KeyService
+    let tokenPrices: TokenPriceService
+    let usage: UsageService
 
     init(proxy: ProxyServices) {
         let context = AdminContext(store: proxy.store, clock: proxy.clock, ids: proxy.ids, publish: { await proxy.adminDataChanged() })
@@ -21,6 +23,8 @@ struct AdminServices: Sendable {
         dualLLM = DualLLMService(context: context, settings: proxy.dualLLM)
         interactions = InteractionService(store: proxy.store)
         keys = KeyService(context: context)
+        tokenPrices = TokenPriceService(context: context)
+        usage = UsageService(context: context)
     }
 }
 

@@ -51,7 +51,8 @@ struct OverviewPage {
         let now = ui.proxy.clock.now()
         let end = InteractionRollup.bucket(of: now).addingTimeInterval(InteractionRollup.bucketSeconds)
         let start = end.addingTimeInterval(-range.seconds)
-        let rollups = try await ui.store.rollups(from: start, to: end)
+        // Dual LLM rows carry spend only; this page counts requests.
+        let rollups = try await ui.store.rollups(from: start, to: end).filter { !$0.isDualLLM }
         let total = rollups.total ?? InteractionRollup(bucket: start, agentId: UUID(), type: "", model: "")
         let names = Dictionary(try await ui.admin.agents.list().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let cards: [(String, String)] = [
