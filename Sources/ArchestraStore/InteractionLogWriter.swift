@@ -469,7 +469,11 @@ public final class InteractionLogWriter: Service, Sendable {
     /// that ignores cancellation must not hold the writer. If it completes later, the retry skips the rows it stored.
     private func insert(_ rows: [Interaction]) async throws {
         let store = self.store
-        try await withPatience(configuration.writeTimeout) { try await store.insertInteractions(rows) }
+        do {
+            try await withPatience(configuration.writeTimeout) { try await store.insertInteractions(rows) }
+        } catch let slow as NoAnswerInTime {
+            throw StoreError.unavailable(slow.description)
+        }
     }
 
     /// Stores the reduced form of a refused row; false when the database refuses that too.

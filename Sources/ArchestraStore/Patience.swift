@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Runs `operation` in a task of its own and waits for it at most `patience`; past that throws
-/// `StoreError.unavailable` and leaves the task to finish (or fail) on its own. A database driver that waits for a
+/// Runs `operation` in a task of its own and waits for it at most `patience`; past that throws `NoAnswerInTime`
+/// and leaves the task to finish (or fail) on its own. A database driver that waits for a
 /// connection which will not come, and ignores cancellation while it does, must not hold the caller: a request,
 /// the log writer, a probe. Only for operations whose late completion is harmless (reads, idempotent writes).
 public func withPatience<T: Sendable>(
@@ -17,12 +17,18 @@ public func withPatience<T: Sendable>(
     }
     let timer = Task {
         try? await Task.sleep(for: patience)
-        outcome.resolve(.failure(StoreError.unavailable("no answer within \(describe(patience))")))
+        outcome.resolve(.failure(NoAnswerInTime(patience: patience)))
     }
     let result = await outcome.value()
     timer.cancel()
     if case .failure = result { work.cancel() }
     return try result.get()
+}
+
+/// The database did not answer within the patience given: perhaps away, perhaps only slow.
+public struct NoAnswerInTime: Error, CustomStringConvertible, Sendable {
+    public let patience: Duration
+    public var description: String { "database unavailable: no answer within \(describe(patience))" }
 }
 
 /// "3 s", "250 ms".

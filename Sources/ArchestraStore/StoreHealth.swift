@@ -44,13 +44,16 @@ extension StoreHealth {
     /// How long a request waits for the database before it goes on with what it knows.
     public static let requestPatience: Duration = .seconds(3)
 
-    /// Runs a store call for a request, bounded by `patience`; a call that finds the database unreachable (or gets
-    /// no answer in time) marks it so, and later requests go on from memory without trying.
+    /// Runs a store call for a request, bounded by `patience`, as `StoreError.unavailable` past it. A call that
+    /// finds the database unreachable marks it so, and later requests go on from memory without trying; a slow
+    /// answer does not (on a machine at full load it is only slow; the probe and the log writer tell the two apart).
     public func call<T: Sendable>(
         patience: Duration = StoreHealth.requestPatience, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         do {
             return try await withPatience(patience, operation)
+        } catch let slow as NoAnswerInTime {
+            throw StoreError.unavailable(slow.description)
         } catch let error as StoreError {
             if case .unavailable = error { reportFailure(error) }
             throw error

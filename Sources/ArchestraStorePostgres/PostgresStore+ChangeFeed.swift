@@ -45,6 +45,8 @@ extension PostgresStore: ChangeFeed {
             let version: Int64
             do {
                 version = try await withPatience(.seconds(3)) { try await self.changeVersion() }
+            } catch is NoAnswerInTime {
+                continue
             } catch {
                 if !Task.isCancelled { health?.reportFailure(error) }
                 continue

@@ -10,7 +10,13 @@ import Testing
 
 /// Readiness, draining and the database going away, seen from outside. The outage is the in-memory SQLite
 /// store's connection lock held by the test: every query waits on it, as on a database that stopped answering.
-@Suite("Operations: readiness, draining, outages", .timeLimit(.minutes(1)))
+///
+/// Its write timeouts are 100 ms, so it runs alone, after the suite (ARCHESTRA_LOAD_TESTS=1): in the full parallel
+/// run on two cores an insert can take longer, which these tests would rightly read as an outage.
+@Suite(
+    "Operations: readiness, draining, outages", .serialized, .timeLimit(.minutes(2)),
+    .enabled(if: ProcessInfo.processInfo.environment["ARCHESTRA_LOAD_TESTS"] == "1", "timing-bound; run alone with ARCHESTRA_LOAD_TESTS=1")
+)
 struct OperationsTests {
     /// Quick to call an outage, quick to retry once it ends.
     static func writer(
@@ -158,7 +164,7 @@ struct OperationsTests {
     func syncDurability() async throws {
         var environment = Self.mock
         environment["ARCHESTRA_LOG_DURABILITY"] = "sync"
-        environment["ARCHESTRA_LOG_SYNC_TIMEOUT_MS"] = "300"
+        environment["ARCHESTRA_LOG_SYNC_TIMEOUT_MS"] = "3000"
         // A flush interval no test waits for: in batch mode nothing would be stored yet.
         try await withGateway(environment: environment, logWriter: Self.writer(flushInterval: .seconds(60))) { live in
             for round in 1...3 {

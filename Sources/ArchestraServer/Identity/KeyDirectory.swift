@@ -59,7 +59,10 @@ final class KeyDirectory: Service, Sendable {
         let loaded: [String: [VirtualKey]]
         do {
             if stale != nil, !health.isReachable { throw StoreError.unavailable("database unreachable") }
-            loaded = Dictionary(grouping: try await health.call { [store] in try await store.listVirtualKeys(agentId: nil) }, by: \.prefix)
+            let keys = stale != nil
+                ? try await health.call { [store] in try await store.listVirtualKeys(agentId: nil) }
+                : try await store.listVirtualKeys(agentId: nil)
+            loaded = Dictionary(grouping: keys, by: \.prefix)
         } catch StoreError.unavailable(let reason) {
             guard let stale else { throw StoreError.unavailable(reason) }
             return stale

@@ -91,7 +91,12 @@ final class AgentDirectory: Sendable {
         do {
             let agent: Agent?
             do {
-                agent = try await (health ?? StoreHealth()).call { try await task.value }
+                // Bounded only when the agent known before can answer instead; a new one waits for its creation.
+                if cache.withLock({ $0.staleByName[name] }) != nil {
+                    agent = try await (health ?? StoreHealth()).call { try await task.value }
+                } else {
+                    agent = try await task.value
+                }
             } catch StoreError.unavailable(let reason) {
                 guard let stale = cache.withLock({ $0.staleByName[name] }) else { throw StoreError.unavailable(reason) }
                 cache.withLock { $0.lookups[name] = nil }
@@ -120,8 +125,11 @@ final class AgentDirectory: Sendable {
         if let agent = cache.withLock({ $0.byId[id] }) { return agent }
         let found: Agent?
         do {
-            if health?.isReachable == false { throw StoreError.unavailable("database unreachable") }
-            found = try await (health ?? StoreHealth()).call { [store] in try await store.agent(id: id) }
+            let hasStale = cache.withLock { $0.staleById[id] != nil }
+            if hasStale, health?.isReachable == false { throw StoreError.unavailable("database unreachable") }
+            found = hasStale
+                ? try await (health ?? StoreHealth()).call { [store] in try await store.agent(id: id) }
+                : try await store.agent(id: id)
         } catch StoreError.unavailable(let reason) {
             guard let stale = cache.withLock({ $0.staleById[id] }) else { throw StoreError.unavailable(reason) }
             return stale

@@ -34,7 +34,9 @@ final class DualLLMSettings: Sendable {
         let loaded: DualLLMConfig
         do {
             if stale != nil, !health.isReachable { throw StoreError.unavailable("database unreachable") }
-            loaded = try await health.call { [store] in try await store.defaultDualLLMConfig(candidate: candidate) }
+            loaded = stale != nil
+                ? try await health.call { [store] in try await store.defaultDualLLMConfig(candidate: candidate) }
+                : try await store.defaultDualLLMConfig(candidate: candidate)
         } catch StoreError.unavailable(let reason) {
             guard let stale else { throw StoreError.unavailable(reason) }
             return stale

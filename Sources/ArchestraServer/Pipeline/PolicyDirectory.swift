@@ -30,8 +30,11 @@ final class PolicyDirectory: Sendable {
         if let cached { return cached }
         let loaded: PolicySnapshot
         do {
+            // Bounded only when the snapshot known before can answer instead; otherwise the request waits for it.
             if stale != nil, !health.isReachable { throw StoreError.unavailable("database unreachable") }
-            loaded = try await health.call { [store] in try await store.loadPolicySnapshot(agentId: agentId) }
+            loaded = stale != nil
+                ? try await health.call { [store] in try await store.loadPolicySnapshot(agentId: agentId) }
+                : try await store.loadPolicySnapshot(agentId: agentId)
         } catch StoreError.unavailable(let reason) {
             guard let stale else { throw StoreError.unavailable(reason) }
             return stale
