@@ -102,7 +102,8 @@ extension AppConfig {
         let owner = port == 0 ? "pid\(ProcessInfo.processInfo.processIdentifier)" : "\(port)"
         let defaultSpill = (NSTemporaryDirectory() as NSString).appendingPathComponent("archestra-spill-\(owner)")
         return LogWriterSettings(
-            batchSize: try env.integer("ARCHESTRA_LOG_BATCH_SIZE", default: 500, range: 1...10_000),
+            // At most 2,000: one PostgreSQL statement takes at most 65,535 parameters, and a row needs 17.
+            batchSize: try env.integer("ARCHESTRA_LOG_BATCH_SIZE", default: 500, range: 1...2_000),
             flushInterval: .milliseconds(try env.integer("ARCHESTRA_LOG_FLUSH_INTERVAL_MS", default: 50, range: 1...60_000)),
             // Small on purpose: what waits in memory is what a crash loses; beyond it records wait in the spill file,
             // which a killed process leaves behind for the next start.
