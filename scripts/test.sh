@@ -64,6 +64,9 @@ ensure_chromium
 
 start_test_postgres archestra_test
 export ARCHESTRA_TEST_POSTGRES_URL=$TEST_POSTGRES_URL
+# The gateways of the server tests get a database of their own: the store suite empties its own between cases.
+as_postgres createdb -h 127.0.0.1 -p "$TEST_POSTGRES_PORT" -U postgres archestra_test_gateways
+export ARCHESTRA_TEST_GATEWAY_POSTGRES_URL="postgres://postgres@127.0.0.1:$TEST_POSTGRES_PORT/archestra_test_gateways?sslmode=disable"
 export ARCHESTRA_REQUIRE_POSTGRES=1
 
 echo "==> swift test $*"

@@ -8,7 +8,7 @@ extension PostgresStore: ChangeFeed {
     ) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listen(health: health, onChange) }
-            group.addTask { await self.watchVersion(every: versionCheckInterval, health: health, onChange) }
+            group.addTask { await self.watchVersion(every: versionCheckInterval, onChange) }
             await group.waitForAll()
         }
     }
@@ -17,9 +17,13 @@ extension PostgresStore: ChangeFeed {
     private func listen(health: StoreHealth?, _ onChange: @escaping @Sendable () -> Void) async {
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
+            // Only a connection that was listening can be lost: a first attempt that fails (the pool still
+            // starting) says nothing about the database.
+            var listening = false
             do {
                 try await client.withConnection { connection in
                     try await connection.listen(on: PostgresSchema.changeChannel) { notifications in
+                        listening = true
                         onChange()
                         backoff = .milliseconds(200)
                         for try await _ in notifications { onChange() }
@@ -28,7 +32,9 @@ extension PostgresStore: ChangeFeed {
             } catch {
                 if Task.isCancelled { return }
                 let described = (error as? PSQLError).map(Self.describe) ?? "\(error)"
-                health?.reportFailure(StoreError.unavailable("the change listener lost its connection: \(described)"))
+                if listening {
+                    health?.reportFailure(StoreError.unavailable("the change listener lost its connection: \(described)"))
+                }
                 logger.warning("change listener lost its connection; reconnecting", metadata: ["error": "\(described)"])
             }
             try? await Task.sleep(for: backoff)
@@ -38,17 +44,16 @@ extension PostgresStore: ChangeFeed {
 
     /// The backstop: a notification can be lost (a listener's connection dropped after the commit); the version
     /// number cannot, so a moved version means a change this instance may not have heard of.
-    private func watchVersion(every interval: Duration, health: StoreHealth?, _ onChange: @escaping @Sendable () -> Void) async {
+    private func watchVersion(every interval: Duration, _ onChange: @escaping @Sendable () -> Void) async {
         var seen: Int64?
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             let version: Int64
             do {
                 version = try await withPatience(.seconds(3)) { try await self.changeVersion() }
-            } catch is NoAnswerInTime {
-                continue
             } catch {
-                if !Task.isCancelled { health?.reportFailure(error) }
+                // Not a sign of an outage by itself (before the first migration the table is not there yet); the
+                // listener's lost connection and the log writer are.
                 continue
             }
             if let seen, seen != version { onChange() }

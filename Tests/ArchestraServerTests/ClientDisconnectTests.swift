@@ -27,7 +27,7 @@ struct ClientDisconnectTests {
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: chatBody(stream: true)))
-                let response = try await client.execute(request, timeout: .seconds(5))
+                let response = try await client.execute(request, timeout: .seconds(60))
                 #expect(response.status == .ok)
                 var received = ""
                 for try await part in response.body {

@@ -33,7 +33,7 @@ struct FailClosedRoutingTests {
                 let body = target.contains("gemini") ? AnthropicGeminiWire.geminiBody : (target.contains("anthropic") ? AnthropicGeminiWire.anthropicBody : chatBody())
                 let bytes = try await RawConnection.with(port: live.port) { connection in
                     try await connection.send(rawRequest("POST", target, body: body))
-                    return try await connection.readUntilClosed(timeout: .seconds(5))
+                    return try await connection.readUntilClosed(timeout: .seconds(30))
                 }
                 #expect([400, 404].contains(rawStatus(bytes)), "\(target.debugDescription) → \(String(decoding: bytes.prefix(120), as: UTF8.self))")
             }
@@ -50,7 +50,7 @@ struct FailClosedRoutingTests {
             fake.setFallback(.json(upstreamCompletion))
             let bytes = try await RawConnection.with(port: live.port) { connection in
                 try await connection.send(rawRequest("POST", "http://localhost/v1/openai/chat/completions", body: chatBody()))
-                return try await connection.readUntilClosed(timeout: .seconds(5))
+                return try await connection.readUntilClosed(timeout: .seconds(30))
             }
             if fake.requests.isEmpty {
                 #expect([400, 404].contains(rawStatus(bytes)))
@@ -98,7 +98,7 @@ struct FailClosedRoutingTests {
             for target in ["/v1/openai/chat//completions", "/v1/openai/%63hat/completions", "/v1/openai/chat/../chat/completions"] {
                 let bytes = try await RawConnection.with(port: live.port) { connection in
                     try await connection.send(rawRequest("POST", target, body: chatBody()))
-                    return try await connection.readUntilClosed(timeout: .seconds(5))
+                    return try await connection.readUntilClosed(timeout: .seconds(30))
                 }
                 #expect(rawStatus(bytes) == 400, "\(target)")
             }
@@ -130,7 +130,7 @@ struct FailClosedRoutingTests {
             for (method, target) in [("GET", "/v1/openai/models"), ("DELETE", "/v1/openai/files/file-1"), ("GET", "/v1/anthropic/v1/models")] {
                 let bytes = try await RawConnection.with(port: live.port) { connection in
                     try await connection.send(rawRequest(method, target, body: #"{"smuggled":"body"}"#))
-                    return try await connection.readUntilClosed(timeout: .seconds(5))
+                    return try await connection.readUntilClosed(timeout: .seconds(30))
                 }
                 #expect(rawStatus(bytes) == 200, "\(method) \(target)")
             }

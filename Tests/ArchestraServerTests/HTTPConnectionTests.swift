@@ -22,7 +22,7 @@ struct HTTPConnectionTests {
             ] {
                 try await RawConnection.with(port: live.port) { connection in
                     try await connection.send(request)
-                    let bytes = try await connection.readUntilClosed(timeout: .seconds(5))
+                    let bytes = try await connection.readUntilClosed(timeout: .seconds(30))
                     let (response, length) = try #require(try RawConnection.parse(bytes))
                     #expect(response.statusLine.hasPrefix("HTTP/1."))
                     #expect(response.statusLine.contains(" 200 "))
@@ -46,7 +46,7 @@ struct HTTPConnectionTests {
                 let request = "POST /v1/openai/chat/completions HTTP/1.0\r\nContent-length: \(body.utf8.count)\r\nContent-type: application/json\r\nHost: localhost:\(live.port)\r\nUser-Agent: ApacheBench/2.3\r\nAccept: */*\r\n\r\n" + body
                 let bytes = try await RawConnection.with(port: live.port) { connection in
                     try await connection.send(request)
-                    return try await connection.readUntilClosed(timeout: .seconds(5))
+                    return try await connection.readUntilClosed(timeout: .seconds(30))
                 }
                 let (head, responseBody) = try #require(Self.split(bytes))
                 #expect(head.hasPrefix("HTTP/1."))

@@ -19,12 +19,12 @@ struct OperationsHardeningTests {
                     "Content-Length: 104857600", "Connection: keep-alive",
                 ].joined(separator: "\r\n")
                 try await connection.send(head + "\r\n\r\n" + String(repeating: "x", count: 512))
-                let response = try await connection.readResponse(timeout: .seconds(5))
+                let response = try await connection.readResponse(timeout: .seconds(30))
                 #expect(response.statusLine.contains(" 413 "), "\(response.statusLine)")
                 #expect(response.header("connection")?.lowercased() == "close")
                 #expect(try JSONParser.parse(response.body)["error"]?["type"] == "request_too_large")
                 // Most of the body was never sent: the server must end the connection rather than wait for it.
-                _ = try await connection.readUntilClosed(timeout: .seconds(3))
+                _ = try await connection.readUntilClosed(timeout: .seconds(8))
                 #expect(connection.isClosed)
             }
             #expect(fake.requests.isEmpty)
@@ -39,9 +39,9 @@ struct OperationsHardeningTests {
                 let head = "POST /api/agents HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                 let chunk = String(repeating: "y", count: 2_000)
                 try await connection.send(head + String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n")
-                let response = try await connection.readResponse(timeout: .seconds(5))
+                let response = try await connection.readResponse(timeout: .seconds(30))
                 #expect(response.statusLine.contains(" 413 "), "\(response.statusLine)")
-                _ = try await connection.readUntilClosed(timeout: .seconds(3))
+                _ = try await connection.readUntilClosed(timeout: .seconds(8))
             }
             try await expectStillServing(live)
         }

@@ -183,7 +183,7 @@ struct ResponsesContinuationTests {
 
     @Test("two instances on one PostgreSQL share what each relayed")
     func sharedAcrossInstances() async throws {
-        guard let url = ProcessInfo.processInfo.environment["ARCHESTRA_TEST_POSTGRES_URL"] else {
+        guard let url = gatewayPostgresURL else {
             try #require(ProcessInfo.processInfo.environment["ARCHESTRA_REQUIRE_POSTGRES"] == nil, "ARCHESTRA_TEST_POSTGRES_URL is not set")
             return
         }

@@ -61,7 +61,7 @@ struct UpstreamBodyLimitTests {
             let body = chatBody(stream: true)
             let bytes = try await RawConnection.with(port: live.port) { connection in
                 try await connection.send(rawRequest("POST", "/v1/openai/chat/completions", body: body))
-                return try await connection.readUntilClosed(timeout: .seconds(10))
+                return try await connection.readUntilClosed(timeout: .seconds(30))
             }
             let text = String(decoding: bytes, as: UTF8.self)
             #expect(rawStatus(bytes) == 200, "the stream had started: \(text.prefix(200))")
@@ -88,7 +88,7 @@ struct UpstreamBodyLimitTests {
             fake.enqueue(.sse(text.map { .chunk($0) } + [.pause(.milliseconds(50))] + held.map { .chunk($0) }))
             let bytes = try await RawConnection.with(port: live.port) { connection in
                 try await connection.send(rawRequest("POST", provider.path(stream: true), body: provider.requestBody(stream: true)))
-                return try await connection.readUntilClosed(timeout: .seconds(10))
+                return try await connection.readUntilClosed(timeout: .seconds(30))
             }
             let received = String(decoding: bytes, as: UTF8.self)
             #expect(received.contains("I'll forward "))

@@ -300,7 +300,7 @@ struct UsageTests {
 
     @Test("A price set on one instance prices the next requests on another (two instances on one PostgreSQL)")
     func pricesAcrossInstances() async throws {
-        guard let url = ProcessInfo.processInfo.environment["ARCHESTRA_TEST_POSTGRES_URL"] else {
+        guard let url = gatewayPostgresURL else {
             try #require(ProcessInfo.processInfo.environment["ARCHESTRA_REQUIRE_POSTGRES"] == nil, "ARCHESTRA_TEST_POSTGRES_URL is not set")
             return
         }

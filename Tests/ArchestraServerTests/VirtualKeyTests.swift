@@ -278,7 +278,7 @@ struct VirtualKeyTests {
 
     @Test("a key revoked on one instance is refused by another at once (two instances on one PostgreSQL)")
     func revocationAcrossInstances() async throws {
-        guard let url = ProcessInfo.processInfo.environment["ARCHESTRA_TEST_POSTGRES_URL"] else {
+        guard let url = gatewayPostgresURL else {
             try #require(ProcessInfo.processInfo.environment["ARCHESTRA_REQUIRE_POSTGRES"] == nil, "ARCHESTRA_TEST_POSTGRES_URL is not set")
             return
         }

@@ -4,9 +4,9 @@ import Foundation
 import Testing
 
 /// How one instance hears of another's admin changes: the database's own notification, and the change version
-/// for when a notification is lost.
-@Suite("PostgreSQL change feed")
-struct PostgresChangeFeedTests {
+/// for when a notification is lost. Part of the serialized conformance suite: its cases empty the shared test
+/// database, which would pull rows from under these.
+extension StoreConformanceTests {
     /// Listens on `store` while `body` runs; `heard` counts the calls.
     private func listening(_ store: any Store, every interval: Duration, _ body: (Counter) async throws -> Void) async throws {
         let feed = try #require(store as? any ChangeFeed)
@@ -18,7 +18,7 @@ struct PostgresChangeFeedTests {
         try await body(heard)
     }
 
-    @Test("A committed change to agents, tools or policies is announced by the database itself")
+    @Test("PostgreSQL change feed: a committed change to agents, tools or policies is announced by the database itself")
     func announced() async throws {
         try await withStore(.postgres) { store in
             // A version check slower than any test, so only the notification can be heard.
@@ -34,7 +34,7 @@ struct PostgresChangeFeedTests {
         }
     }
 
-    @Test("A change whose notification was lost is still heard through the change version")
+    @Test("PostgreSQL change feed: a change whose notification was lost is still heard through the change version")
     func versionBackstop() async throws {
         try await withStore(.postgres) { store in
             try await listening(store, every: .milliseconds(100)) { heard in

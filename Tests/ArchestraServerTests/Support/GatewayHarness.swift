@@ -165,6 +165,13 @@ func withGateway(
     if let failure { throw failure }
 }
 
+/// The PostgreSQL database for tests that run gateways on it: its own when the test command made one (the store
+/// suite empties the shared one between its cases), else the shared one.
+var gatewayPostgresURL: String? {
+    let environment = ProcessInfo.processInfo.environment
+    return environment["ARCHESTRA_TEST_GATEWAY_POSTGRES_URL"] ?? environment["ARCHESTRA_TEST_POSTGRES_URL"]
+}
+
 /// Failures of the test harness itself.
 enum HarnessError: Error {
     /// The live test framework did not report the server's port.

@@ -6,7 +6,7 @@ import NIOPosix
 func withHTTPClient<T: Sendable>(_ body: (HTTPClient) async throws -> T) async throws -> T {
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool = .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-    configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+    configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
     let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     do {
         let value = try await body(client)

@@ -101,15 +101,16 @@ final class RawConnection: Sendable {
     /// Everything received so far.
     var received: [UInt8] { collector.state.withLock { $0.bytes } }
 
-    /// Waits until the server closes the connection and returns every byte received; throws at the deadline.
-    func readUntilClosed(timeout: Duration = .seconds(5)) async throws -> [UInt8] {
+    /// Waits until the server closes the connection and returns every byte received; throws at the deadline (a
+    /// guard against a server that never answers, generous because the whole suite shares two cores).
+    func readUntilClosed(timeout: Duration = .seconds(60)) async throws -> [UInt8] {
         try await waitFor("the server to close the connection", timeout: timeout) {
             $0.closed ? $0.bytes : nil
         }
     }
 
     /// Reads the next complete response (head plus `Content-Length` body); throws at the deadline.
-    func readResponse(timeout: Duration = .seconds(5)) async throws -> Response {
+    func readResponse(timeout: Duration = .seconds(60)) async throws -> Response {
         let start = consumed.withLock { $0 }
         let (response, length) = try await waitFor("a complete response", timeout: timeout) { state -> (Response, Int)? in
             let bytes = Array(state.bytes[start...])
