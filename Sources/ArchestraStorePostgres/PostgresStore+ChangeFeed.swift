@@ -45,20 +45,27 @@ extension PostgresStore: ChangeFeed {
     /// The backstop: a notification can be lost (a listener's connection dropped after the commit); the version
     /// number cannot, so a moved version means a change this instance may not have heard of.
     private func watchVersion(every interval: Duration, _ onChange: @escaping @Sendable () -> Void) async {
-        var seen: Int64?
+        // The first reading is taken at once: a change that lands before it would otherwise be the baseline.
+        var seen: Int64? = await readVersion()
+        var failing = false
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            let version: Int64
-            do {
-                version = try await withPatience(.seconds(3)) { try await self.changeVersion() }
-            } catch {
+            guard let version = await readVersion() else {
                 // Not a sign of an outage by itself (before the first migration the table is not there yet); the
-                // listener's lost connection and the log writer are.
+                // listener's lost connection and the log writer are. Said once per spell, not every interval.
+                if !failing { logger.notice("the change-version check could not read the version; retrying") }
+                failing = true
                 continue
             }
-            if let seen, seen != version { onChange() }
+            if failing { logger.notice("the change-version check reads the version again") }
+            failing = false
+            if seen != version { onChange() }
             seen = version
         }
+    }
+
+    private func readVersion() async -> Int64? {
+        try? await withPatience(.seconds(3)) { try await self.changeVersion() }
     }
 
     /// The number every admin change increments.

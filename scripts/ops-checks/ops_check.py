@@ -783,7 +783,12 @@ def check_version_backstop(ctx, pair):
                         "UPDATE config_version SET version = version + 1 WHERE id = 1; COMMIT;")
     took_b = converge(pair.b, ctx.tainted, pair.agent, want_refused=False, timeout=4)
     took_a = converge(pair.a, ctx.tainted, pair.agent, want_refused=False, timeout=4)
-    assert took_b is not None, "B never applied the silent change within 4 s"
+    if took_b is None:
+        version = ctx.pg.sql(pair.db, "SELECT version FROM config_version WHERE id = 1").strip()
+        with open(pair.b.log_path, errors="replace") as log_file:
+            tail = log_file.read()[-1500:]
+        raise AssertionError(f"B never applied the silent change within 4 s (change version now {version}; "
+                             f"B's log ends: {tail!r})")
     assert took_b <= 1.5, f"B applied the silent change only after {took_b:.2f}s (version check every 0.5 s)"
     assert took_a is not None, "A never applied the silent change within 4 s"
     return f"B applied a policy deletion sent without notification after {took_b * 1000:.0f}ms, A by then too"
