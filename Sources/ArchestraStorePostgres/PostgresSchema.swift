@@ -233,5 +233,22 @@ enum PostgresSchema {
             "CREATE TRIGGER token_prices_changed AFTER INSERT OR UPDATE OR DELETE ON token_prices FOR EACH ROW EXECUTE FUNCTION archestra_config_changed()",
             "CREATE TRIGGER token_prices_truncated AFTER TRUNCATE ON token_prices FOR EACH STATEMENT EXECUTE FUNCTION archestra_config_changed()",
         ],
+        // Limits: the operator's caps (one per kind and scope; '' is the global scope) and the counters the
+        // instances add to and read (not announced: they move all the time and are read on a timer).
+        [
+            """
+            CREATE TABLE usage_limits (
+                id uuid PRIMARY KEY, scope text NOT NULL, agent_id uuid REFERENCES agents (id) ON DELETE CASCADE,
+                kind text NOT NULL, value double precision NOT NULL, created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL, UNIQUE (scope, kind))
+            """,
+            "CREATE TRIGGER usage_limits_changed AFTER INSERT OR UPDATE OR DELETE ON usage_limits FOR EACH ROW EXECUTE FUNCTION archestra_config_changed()",
+            "CREATE TRIGGER usage_limits_truncated AFTER TRUNCATE ON usage_limits FOR EACH STATEMENT EXECUTE FUNCTION archestra_config_changed()",
+            """
+            CREATE TABLE limit_counters (
+                scope text NOT NULL, kind text NOT NULL, window_start bigint NOT NULL, amount bigint NOT NULL,
+                PRIMARY KEY (scope, kind, window_start))
+            """,
+        ],
     ]
 }

@@ -113,5 +113,20 @@ enum SQLiteSchema {
                 created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
             """,
         ],
+        // Limits: the operator's caps (one per kind and scope; '' is the global scope) and the counters the
+        // instances add to and read.
+        [
+            """
+            CREATE TABLE usage_limits (
+                id TEXT PRIMARY KEY, scope TEXT NOT NULL, agent_id TEXT REFERENCES agents (id) ON DELETE CASCADE,
+                kind TEXT NOT NULL, value REAL NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                UNIQUE (scope, kind))
+            """,
+            """
+            CREATE TABLE limit_counters (
+                scope TEXT NOT NULL, kind TEXT NOT NULL, window_start INTEGER NOT NULL, amount INTEGER NOT NULL,
+                PRIMARY KEY (scope, kind, window_start))
+            """,
+        ],
     ]
 }

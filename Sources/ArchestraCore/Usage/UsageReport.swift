@@ -16,6 +16,9 @@ public struct UsageReport: Sendable, Hashable {
         self.reasoningTokens = reasoningTokens
     }
 
+    /// Every token the call used, as budgets count them: input (cached included) and output (reasoning included).
+    public var totalTokens: Int { (inputTokens ?? 0) + (outputTokens ?? 0) }
+
     /// Both reports added kind by kind; a kind stays nil only when neither reported it.
     public func adding(_ other: UsageReport) -> UsageReport {
         func sum(_ a: Int?, _ b: Int?) -> Int? {
