@@ -71,6 +71,7 @@ public func buildGateway(
     let clock = dependencies.clock
     let ids = dependencies.ids
     let keys = KeyDirectory(store: store, clock: clock, logger: logger, health: health)
+    let limits = LimitGuard(store: store, logger: logger)
     let pipelineTransport = dependencies.pipelineTransport
         ?? (config.mockMode ? CannedTransport.benchmarkMock(clock: clock) : transport)
     let services = ProxyServices(
@@ -86,7 +87,7 @@ public func buildGateway(
         policies: PolicyDirectory(store: store, health: health),
         dualLLM: DualLLMSettings(store: store, clock: clock, ids: ids, health: health),
         continuations: ContinuationDirectory(store: store, clock: clock, health: health),
-        keys: keys, prices: PriceDirectory(store: store, logger: logger),
+        keys: keys, prices: PriceDirectory(store: store, logger: logger), limits: limits,
         log: log, metrics: metrics, health: health, clock: clock, ids: ids
     )
     let pages = try await UIPages.load()
@@ -99,6 +100,7 @@ public func buildGateway(
         services: opened.services + [
             transport, log, keys, StoreProbe(store: store, health: health, readiness: readiness),
             RetentionService(store: store, clock: clock, retentionDays: config.retentionDays, logger: logger),
+            LimitSync(limits: limits, clock: clock, interval: config.limitSyncInterval, logger: logger),
         ] + listeners + [
             StartupService(
                 store: store, readiness: readiness,
@@ -106,6 +108,7 @@ public func buildGateway(
                 prepare: {
                     _ = try await services.dualLLM.current()
                     try await services.prices.reload()
+                    try await services.limits.reload()
                 },
                 logger: logger
             ),
@@ -138,6 +141,7 @@ func buildRouter(services: ProxyServices, pages: UIPages, readiness: Readiness) 
     DualLLMRoutes(admin: admin, bodyLimit: limit).register(on: api)
     KeyRoutes(admin: admin, bodyLimit: limit).register(on: api)
     TokenPriceRoutes(admin: admin, bodyLimit: limit).register(on: api)
+    LimitRoutes(admin: admin, bodyLimit: limit).register(on: api)
     UsageRoutes(admin: admin).register(on: api)
     let ui = UIContext(renderer: pages.renderer, admin: admin, proxy: services, session: UISession(adminToken: services.config.adminToken))
     UIRoutes(ui: ui, assets: pages.assets).register(on: router)

@@ -677,13 +677,18 @@ def check_cold_agent(ctx):
     return f"the known agent answered 200 in {took * 1000:.0f}ms with the database stopped just after an admin change"
 
 
+# How often the pair's instances exchange their limit counters.
+PAIR_LIMIT_SYNC_SECONDS = 0.25
+
+
 class Pair:
     """Two gateways on one database behind HAProxy."""
 
     def __init__(self, ctx):
         self.db = "ops_pair"
         ctx.pg.create_database(self.db)
-        self.settings = dict(ARCHESTRA_SHUTDOWN_DRAIN_SECONDS=2)
+        self.settings = dict(ARCHESTRA_SHUTDOWN_DRAIN_SECONDS=2,
+                             ARCHESTRA_LIMIT_SYNC_INTERVAL_MS=int(PAIR_LIMIT_SYNC_SECONDS * 1000))
         self.ctx = ctx
         self.a = ctx.gateway("pair-a", self.db, **self.settings)
         self.a.wait_ready()  # one runs the migrations first
@@ -859,6 +864,46 @@ def check_pair_kill(ctx, pair, clients):
             f"{answered} answered, {stored} stored ({answered - stored} lost with B's unflushed batch)")
 
 
+def check_pair_shared_limit(ctx, pair):
+    """One agent's token budget, spent through HAProxy on both instances at full speed: together they admit the
+    budget and at most what the other instance admits in two exchange intervals (plus the requests in flight)."""
+    agent = "ops-limit-shared"
+    clients = 4
+    make_known(pair.proxy.url, [agent], ctx.tainted)
+    agent_id = next(a["id"] for a in get_json(pair.a.url + "/api/agents") if a["name"] == agent)
+    # The mock's reply reports 99 tokens: the budget lasts several exchange intervals at full speed.
+    per_request, allowed = 99, 3000
+    send_json("POST", f"{pair.a.url}/api/limits", {"agentId": agent_id, "kind": "tokens_per_day", "value": per_request * allowed})
+    with Load(pair.proxy.url, [agent], ctx.tainted, threads_per_agent=clients, pause=0) as load:
+        first_refusal = wait_until(lambda: load.count("status 429") > 0, 60, interval=0.02)
+        # Long enough for both instances to have heard: every request after this must be refused.
+        time.sleep(4 * PAIR_LIMIT_SYNC_SECONDS)
+        tail_from = time.monotonic()
+        time.sleep(1.0)
+        load.stop()
+    results = load.snapshot()
+    assert first_refusal is not None, "no request was refused within 60 s"
+    failures = [r for r in results if r[3] not in ("ok", "status 429")]
+    assert not failures, f"{len(failures)} requests neither answered nor refused: {describe_failures(failures, tail_from)}"
+    admitted = load.count("ok", results) + 1  # the first request, made before the limit, spent from the same day
+    late = [r for r in results if r[1] > tail_from and r[3] == "ok"]
+    assert not late, f"{len(late)} requests admitted after both instances should have known the budget was spent"
+    started = min(r[1] for r in results)
+    spent_at = min(r[2] for r in results if r[3] == "status 429")
+    rate = sum(1 for r in results if r[3] == "ok" and r[2] <= spent_at) / max(spent_at - started, 0.001)
+    # Each instance serves about half; the other's admissions in two intervals, plus what was in flight.
+    bound = rate / 2 * 2 * PAIR_LIMIT_SYNC_SECONDS + clients
+    overshoot = admitted - allowed
+    assert admitted >= allowed, f"only {admitted} requests admitted for a budget of {allowed}"
+    assert overshoot <= bound, (f"{admitted} admitted for a budget of {allowed}: {overshoot} over, more than the stated "
+                                f"bound of {bound:.0f} at {rate:.0f} req/s")
+    stored = int(ctx.pg.sql(pair.db, "SELECT COALESCE(SUM(amount), 0) FROM limit_counters "
+                                     f"WHERE scope = '{agent_id}' AND kind = 'tokens_per_day'").strip())
+    return (f"budget {allowed} requests ({allowed * per_request} tokens) at {rate:.0f} req/s through both instances: "
+            f"{admitted} admitted ({overshoot} over; stated bound {bound:.0f}), every later request refused with 429; "
+            f"shared counter {stored} tokens")
+
+
 def check_no_crash(ctx):
     """No gateway printed a crash report or backtrace."""
     crashed = [g.name for g in ctx.gateways if any(mark in g.log_text() for mark in CRASH_MARKS)]
@@ -895,6 +940,7 @@ def main():
                                lambda: check_lost_notification(ctx, pair)):
                         ctx.run("two instances: the change-version check alone converges",
                                 lambda: check_version_backstop(ctx, pair))
+                ctx.run("two instances: one shared usage limit", lambda: check_pair_shared_limit(ctx, pair))
                 ctx.run("two instances: SIGTERM of one behind HAProxy loses nothing", lambda: check_pair_sigterm(ctx, pair))
                 ctx.run("two instances: SIGKILL of one behind HAProxy", lambda: check_pair_kill(ctx, pair, clients=6))
             finally:

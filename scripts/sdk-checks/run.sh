@@ -110,9 +110,11 @@ ROUND=fake-upstream
 # The gateway has server-side provider keys (recognisable values), which only
 # virtual keys may spend: virtual_key_check.py, after every other check (it
 # counts the upstream's requests), drives the SDKs with a virtual key, a revoked
-# one, one whose agent was deleted and a junk one. The other checks send their
+# one, one whose agent was deleted and a junk one; then limit_check.py gives a
+# key's agent a token budget and expects each SDK's own rate-limit error once it
+# is used up. The other checks send their
 # own provider keys, which are forwarded as sent.
-CHECK_SCRIPTS+=(dual_llm_check.py virtual_key_check.py)
+CHECK_SCRIPTS+=(dual_llm_check.py virtual_key_check.py limit_check.py)
 if start_fake_upstream; then
     run_round get_weather '{"city": "Paris"}' "$FAKE_URL" "" ARCHESTRA_OPENAI_BASE_URL="$FAKE_URL" \
         ARCHESTRA_ANTHROPIC_BASE_URL="$FAKE_URL" ARCHESTRA_GEMINI_BASE_URL="$FAKE_URL" \

@@ -70,6 +70,14 @@ enum AdminJSON {
         ]))
     }
 
+    static func limit(_ limit: UsageLimit) -> JSONValue {
+        .object(JSONObject([
+            ("id", id(limit.id)), ("agentId", limit.agentId.map(id) ?? .null), ("kind", .string(limit.kind.rawValue)),
+            ("value", limit.kind.countsWholeUnits ? .integer(Int(limit.value)) : .double(limit.value)),
+            ("createdAt", date(limit.createdAt)), ("updatedAt", date(limit.updatedAt)),
+        ]))
+    }
+
     static let success: JSONValue = ["success": true]
 
     static func optionalDate(_ value: Date?) -> JSONValue { value.map(date) ?? .null }

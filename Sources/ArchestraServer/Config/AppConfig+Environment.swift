@@ -71,7 +71,8 @@ extension AppConfig {
             changeCheckInterval: .milliseconds(try env.integer("ARCHESTRA_CHANGE_CHECK_INTERVAL_MS", default: 500, range: 50...60_000)),
             databasePoolSize: poolSize,
             databaseConnectTimeout: connectTimeout,
-            upstreamConnectionsPerHost: try env.integer("ARCHESTRA_UPSTREAM_CONNECTIONS_PER_HOST", default: 256, range: 1...100_000)
+            upstreamConnectionsPerHost: try env.integer("ARCHESTRA_UPSTREAM_CONNECTIONS_PER_HOST", default: 256, range: 1...100_000),
+            limitSyncInterval: .milliseconds(try env.integer("ARCHESTRA_LIMIT_SYNC_INTERVAL_MS", default: 1_000, range: 50...60_000))
         )
         if !isLoopback(host), adminToken == nil, try !env.flag("ARCHESTRA_ALLOW_OPEN_ADMIN") {
             throw ConfigError(

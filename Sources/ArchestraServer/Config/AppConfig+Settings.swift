@@ -46,6 +46,7 @@ extension AppConfig {
             ("ARCHESTRA_DB_POOL_SIZE", "\(databasePoolSize)"),
             ("ARCHESTRA_DB_CONNECT_TIMEOUT_SECONDS", seconds(databaseConnectTimeout)),
             ("ARCHESTRA_CHANGE_CHECK_INTERVAL_MS", milliseconds(changeCheckInterval)),
+            ("ARCHESTRA_LIMIT_SYNC_INTERVAL_MS", milliseconds(limitSyncInterval)),
             ("ARCHESTRA_SHUTDOWN_DRAIN_SECONDS", seconds(shutdown.drain)),
             ("ARCHESTRA_SHUTDOWN_TIMEOUT_SECONDS", seconds(shutdown.timeout)),
             ("ARCHESTRA_LOG_BATCH_SIZE", "\(logWriter.batchSize)"),

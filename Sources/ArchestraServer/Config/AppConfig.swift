@@ -120,6 +120,9 @@ public struct AppConfig: Sendable {
     public var databaseConnectTimeout: Duration
     /// Connections per provider host.
     public var upstreamConnectionsPerHost: Int
+    /// How often each instance adds its usage to the shared limit counters and reads everyone's totals: the
+    /// precision of limits shared by several instances.
+    public var limitSyncInterval: Duration = .seconds(1)
 
     /// The log line printed at start: address, store, modes; never a secret.
     public var startupSummary: String {

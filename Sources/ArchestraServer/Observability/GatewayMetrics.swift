@@ -147,6 +147,11 @@ final class GatewayMetrics: Sendable {
     }
 
     /// A request attributed to the overflow agent because no more agents may be created.
+    /// A request refused by a usage limit (`agent_id` is the requesting agent's, for global limits too).
+    func limitRejected(agentId: UUID, kind: LimitKind) {
+        counter("archestra_limit_rejections_total", [("agent_id", agentId.uuidString.lowercased()), ("kind", kind.rawValue)]).increment()
+    }
+
     func agentLimitReached() {
         counter("archestra_agent_limit_fallbacks_total", []).increment()
     }

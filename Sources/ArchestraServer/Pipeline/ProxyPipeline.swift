@@ -101,6 +101,21 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         }
         services.metrics.policyEvaluation(duration: .now - judgingStarted)
         services.metrics.toolResultsEvaluated(provider: adapter.provider, agent: agent, judgement: judgement)
+        let draft = InteractionDraft(
+            id: services.ids.makeUUID(), agentId: agent.id, provider: adapter.provider, type: adapter.interactionType,
+            requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing,
+            userId: caller.userId, sessionId: caller.sessionId
+        )
+        func exchange(_ quarantined: DualLLMQuarantine.Outcome) -> Exchange {
+            Exchange(
+                request: pipelineRequest, agent: agent, draft: draft, snapshot: snapshot, context: judgement,
+                dualLlm: quarantined.replacements, dualLlmUsage: quarantined.usage, timing: timing, logger: context.logger
+            )
+        }
+        // Before anything is spent on the request, the Dual LLM's calls included.
+        if let exceeded = services.limits.admit(agentId: agent.id, at: arrivedAt) {
+            throw await refuse(exceeded, exchange(DualLLMQuarantine.Outcome()))
+        }
         let queryKey = request.uri.queryParameters["key"].map(String.init)
         let quarantineStarted = ContinuousClock.now
         let quarantined = services.config.mockMode ? DualLLMQuarantine.Outcome() : await DualLLMQuarantine(services: services).quarantine(
@@ -113,16 +128,7 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
             logger: context.logger
         )
         timing.addUpstreamWait(.now - quarantineStarted)
-        let exchange = Exchange(
-            request: pipelineRequest, agent: agent,
-            draft: InteractionDraft(
-                id: services.ids.makeUUID(), agentId: agent.id, provider: adapter.provider, type: adapter.interactionType,
-                requestJSON: String(buffer: body), model: pipelineRequest.model, arrivedAt: arrivedAt, timing: timing,
-                userId: caller.userId, sessionId: caller.sessionId
-            ),
-            snapshot: snapshot, context: judgement, dualLlm: quarantined.replacements, dualLlmUsage: quarantined.usage, timing: timing,
-            logger: context.logger
-        )
+        let exchange = exchange(quarantined)
         let upstreamRequest = UpstreamRequest(
             method: .post,
             url: services.upstreamURL(adapter.provider, path: route.upstreamPath, query: caller.upstreamQuery),
@@ -188,6 +194,11 @@ struct ProxyPipeline<Adapter: EndpointAdapter>: Sendable {
         )
         let usage = InteractionUsage(
             tokens: spend.report, cost: spend.cost, timeToFirstTokenMs: firstTokenMs, dualLlm: exchange.dualLlmUsage
+        )
+        services.limits.spent(
+            tokens: (spend.report?.totalTokens ?? 0) + (exchange.dualLlmUsage?.tokens.totalTokens ?? 0),
+            cost: [spend.cost, exchange.dualLlmUsage?.cost].compactMap { $0 }.reduce(USDAmount.zero, +),
+            agentId: exchange.agent.id, at: services.clock.now()
         )
         let sequence = await exchange.draft.finish(
             status: status, responseJSON: responseJSON, evaluation: evaluation, summary: summary, relayed: judged?.relayed,

@@ -20,6 +20,7 @@ struct ProxyServices: Sendable {
     let continuations: ContinuationDirectory
     let keys: KeyDirectory
     let prices: PriceDirectory
+    let limits: LimitGuard
     let log: InteractionLogWriter
     let metrics: GatewayMetrics
     let health: StoreHealth
@@ -31,9 +32,10 @@ struct ProxyServices: Sendable {
     func adminDataChanged() async {
         // Other instances hear of it from the database itself (announced inside the write's transaction).
         invalidateCaches()
-        // Prices are read again before the write is answered, so the very next request is priced with them; if
+        // Prices and limits are read again before the write is answered, so the very next request meets them; if
         // that fails, the background reload `invalidateCaches` started is the second chance.
         try? await prices.reload()
+        try? await limits.reload()
     }
 
     /// Why a new pipeline request must be refused before anything is spent on it: its record could not be kept.
@@ -55,7 +57,7 @@ struct ProxyServices: Sendable {
         return nil
     }
 
-    /// Forgets every cached agent, tool, policy snapshot and Dual LLM setting.
+    /// Forgets every cached agent, tool, policy snapshot and Dual LLM setting, and reads prices and limits again.
     func invalidateCaches() {
         keys.invalidate()
         agents.invalidate()
@@ -63,6 +65,7 @@ struct ProxyServices: Sendable {
         policies.invalidate()
         dualLLM.invalidate()
         prices.invalidate()
+        limits.invalidate()
     }
 
     /// The upstream URL for a path below a provider's base URL (`path` starts with `/`).

@@ -14,6 +14,7 @@ struct AdminServices: Sendable {
     let keys: KeyService
     let tokenPrices: TokenPriceService
     let usage: UsageService
+    let limits: LimitService
 
     init(proxy: ProxyServices) {
         let context = AdminContext(store: proxy.store, clock: proxy.clock, ids: proxy.ids, publish: { await proxy.adminDataChanged() })
@@ -25,6 +26,7 @@ struct AdminServices: Sendable {
         keys = KeyService(context: context)
         tokenPrices = TokenPriceService(context: context)
         usage = UsageService(context: context)
+        limits = LimitService(context: context)
     }
 }
 

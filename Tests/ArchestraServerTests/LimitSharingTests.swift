@@ -1,0 +1,64 @@
+import ArchestraCore
+import ArchestraStore
+import ArchestraStorePostgres
+import Foundation
+import Testing
+
+@testable import ArchestraServer
+
+/// Two instances' limit guards on one database: what one counted reaches the other at their next exchanges, and
+/// between exchanges each enforces with what it knows. The clock is fixed, so windows never roll over mid-test.
+@Suite("Usage limits shared by instances", .timeLimit(.minutes(2)))
+struct LimitSharingTests {
+    static let now = Date(timeIntervalSince1970: 1_796_000_000)  // 2026-11-30T00:53:20Z
+
+    static var databases: [String] {
+        ["sqlite"] + (gatewayPostgresURL == nil ? [] : ["postgres"])
+    }
+
+    static func database(_ name: String) throws -> AppConfig.Database {
+        guard name == "postgres", let url = gatewayPostgresURL else { return .sqliteMemory }
+        return .postgres(try PostgresStoreConfiguration(url: url, maximumConnections: 4))
+    }
+
+    @Test("A limit reached on one instance holds on the other after one exchange each; the overshoot is what the other admitted in between",
+          arguments: databases)
+    func sharedLimit(database: String) async throws {
+        try await withMigratedStore(try Self.database(database), logger: quietLogger) { store in
+            // The database may be shared with other tests: an agent of this test's own, deleted at the end (its
+            // counters are pruned with their window).
+            let agent = Agent(id: UUID(), name: "shared-limit-\(UUID().uuidString.prefix(8))", isDemo: false, createdAt: Self.now, updatedAt: Self.now)
+            try await store.insertAgent(agent)
+            try await store.saveLimit(UsageLimit(
+                id: UUID(), agentId: agent.id, kind: .requestsPerMinute, value: 10, createdAt: Self.now, updatedAt: Self.now
+            ))
+            let first = LimitGuard(store: store, logger: quietLogger)
+            let second = LimitGuard(store: store, logger: quietLogger)
+            try await first.reload()
+            try await second.reload()
+
+            for _ in 0..<6 { #expect(first.admit(agentId: agent.id, at: Self.now) == nil) }
+            // Before any exchange the second instance knows nothing of the first's six: it admits up to its own ten.
+            var overshoot = 0
+            while second.admit(agentId: agent.id, at: Self.now) == nil { overshoot += 1 }
+            #expect(overshoot == 10)
+
+            // One exchange each: both now know all sixteen and refuse.
+            try await first.sync(at: Self.now)
+            try await second.sync(at: Self.now)
+            try await first.sync(at: Self.now)
+            let refusal = try #require(first.admit(agentId: agent.id, at: Self.now))
+            #expect(refusal.retryAfterSeconds == 40)
+            #expect(second.admit(agentId: agent.id, at: Self.now) != nil)
+            #expect(try await store.currentLimitCounters(at: Int64(Self.now.timeIntervalSince1970))[
+                LimitCounterKey(scope: .agent(agent.id), kind: .requestsPerMinute, windowStart: 1_795_999_980)
+            ] == 16)
+
+            // A minute later the window is fresh on both.
+            let later = Self.now.addingTimeInterval(60)
+            try await first.sync(at: later)
+            #expect(first.admit(agentId: agent.id, at: later) == nil)
+            _ = try await store.deleteAgent(id: agent.id)
+        }
+    }
+}
