@@ -6,10 +6,10 @@ Usage:
 
 Runs in the fake-upstream round, after virtual_key_check.py, against the same
 gateway (server-side provider keys set). An application with its own virtual
-key gets a token budget of 100 tokens a day (`POST /api/limits`):
+key gets a token budget of 20 tokens a day (`POST /api/limits`):
 
 1. A first call passes and uses the budget up (the fake upstream reports more
-   than 100 tokens).
+   than 20 tokens).
 2. Then openai `chat.completions.create` and `responses.create`, anthropic
    `messages.create` and google-genai `generate_content` each raise the SDK's
    own rate-limit error (openai.RateLimitError, anthropic.RateLimitError,
@@ -37,7 +37,7 @@ from google.genai import errors as genai_errors
 from checklib import RECORD_WAIT_SECONDS, Checks, expect_equal, get_json, request_json
 from virtual_key_check import ADMIN_HEADERS, VirtualKeyScenario
 
-BUDGET = 100
+BUDGET = 20
 
 
 class LimitScenario(VirtualKeyScenario):

@@ -22,8 +22,15 @@ Three gateways, started by run.sh:
   /ui/login?next=..., a wrong token is refused, the right one lands on next
   with an HttpOnly SameSite=Strict cookie, logging out returns to the login.
 
+  After the journey, on the same gateway: an interaction's tokens and cost in
+  the logs table and its detail, spend per agent and per model on the
+  overview, a limit set on the agent's page turning the next request into the
+  SDK's RateLimitError (a bad value refused on the page, clearing it removing
+  it), a price changed on the costs page pricing the next request, deleting it
+  restoring the built-in price.
+
 Screenshots (1280 px wide, whole page) go to DIR (default docs/screenshots):
-overview, agents, agent, tools, tool, logs, log, dual-llm, connect, login.
+overview, agents, agent, tools, tool, logs, log, dual-llm, connect, costs, login.
 Last line: `N passed, N failed`.
 """
 
@@ -52,6 +59,7 @@ from checklib import (  # noqa: E402  (the shared check runner and the refusal t
     expect_equal,
     request_json,
 )
+import openai  # noqa: E402
 from openai import OpenAI  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -346,6 +354,167 @@ class Journey(UIChecks):
         assert "Mail assistant" in page.locator("body").inner_text(), "the overview counts the agent"
 
 
+class Costs(UIChecks):
+    """Cost, tokens and limits in the UI, on the mock-mode gateway after the journey (whose requests it prices)."""
+
+    # What the mock's reply costs at gpt-4o's built-in price: 82 input tokens at $2.50 and 17 output at $10 a million.
+    MOCK_TOKENS = "99"
+    MOCK_COST = "$0.000375"
+
+    def __init__(self, options, browser):
+        super().__init__(options, browser)
+        self.gateway = options.mock.rstrip("/")
+        self.page = self.new_page()
+        self.agent_id = None
+        self.secret = None
+
+    def steps(self):
+        return [
+            ("costs: the logs table and an interaction's detail show its tokens and cost", self.logs_show_cost),
+            ("costs: the overview charts spend per agent and per model", self.overview_spend),
+            ("costs: a limit set on the agent's page refuses the next request with the SDK's rate-limit error", self.agent_limit),
+            ("costs: a bad limit value is refused on the page, naming the problem", self.bad_limit),
+            ("costs: clearing the limit removes it", self.clear_limit),
+            ("costs: a price changed on the costs page prices the next request", self.change_price),
+            ("costs: deleting the operator's price restores the built-in one", self.restore_price),
+        ]
+
+    def api(self, method, path, body=None):
+        status, answer = request_json(method, self.gateway + path, body, {"Content-Type": "application/json"})
+        assert 200 <= status < 300, f"{method} {path} answered {status}: {answer!r}"
+        return answer
+
+    def make_agent(self):
+        agent = self.api("POST", "/api/agents", {"name": "Budgeted agent"})
+        self.agent_id = agent["id"]
+        self.secret = self.api("POST", "/api/keys", {"agentId": self.agent_id, "name": "costs"})["secret"]
+
+    def send(self):
+        client = OpenAI(base_url=f"{self.gateway}/v1/openai", api_key=self.secret, max_retries=0, timeout=30.0)
+        return client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "List my files"}])
+
+    def newest_row(self):
+        page = self.page
+        page.goto(f"{self.gateway}/ui/logs?agentId={self.agent_id}")
+        row = page.locator("#log-rows tr").first
+        row.wait_for(timeout=WAIT_MS)
+        return row
+
+    def logs_show_cost(self):
+        self.make_agent()
+        self.send()
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while True:
+            page = self.api("GET", f"/api/interactions?agentId={self.agent_id}")
+            if page["data"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        cells = [c.strip() for c in self.newest_row().locator("td.num").all_inner_texts()]
+        assert self.MOCK_TOKENS in cells and self.MOCK_COST in cells, f"the row's numbers {cells}"
+        header = self.page.locator("thead th").all_inner_texts()
+        assert "Tokens" in header and "Cost" in header, f"the table's columns {header}"
+        self.page.locator("#log-rows tr a").first.click()
+        self.page.wait_for_url("**/ui/logs/*")
+        usage = self.page.locator("section").filter(has=self.page.locator("h2", has_text="Usage and cost"))
+        expect_equal(usage.locator(".total-cost").inner_text(), self.MOCK_COST, "the detail's total cost")
+        assert "82" in usage.inner_text() and "17" in usage.inner_text(), usage.inner_text()
+        self.watch.check(self.page, "log detail usage")
+
+    def overview_spend(self):
+        page = self.page
+        page.goto(self.gateway + "/")
+        for title in ("Spend by agent", "Spend by model"):
+            chart = page.locator(f"svg.spend[aria-label='{title}']")
+            chart.wait_for(timeout=WAIT_MS)
+            assert chart.locator("rect.bar").count() >= 1, f"{title}: no bars"
+        by_agent = page.locator("svg.spend[aria-label='Spend by agent']").text_content()
+        assert "Budgeted agent" in by_agent and "$" in by_agent, by_agent
+        assert MODEL in page.locator("svg.spend[aria-label='Spend by model']").text_content()
+        cards = page.locator(".cards").inner_text()
+        assert "spent" in cards and "tokens" in cards, cards
+        self.shoot(page, "overview")
+        self.watch.check(page, "overview spend")
+
+    def limits_form(self):
+        page = self.page
+        page.goto(f"{self.gateway}/ui/agents/{self.agent_id}")
+        return page.locator("#limits form")
+
+    def agent_limit(self):
+        form = self.limits_form()
+        form.locator("input[name=requests_per_minute]").fill("1")
+        form.get_by_role("button", name="Save limits").click()
+        self.page.wait_for_url("**/ui/agents/*")
+        limits = self.api("GET", f"/api/limits?agentId={self.agent_id}")
+        expect_equal([(l["kind"], l["value"]) for l in limits], [("requests_per_minute", 1)], "the agent's limits")
+        refused = None
+        for _ in range(2):  # the first may still fit in this minute
+            try:
+                self.send()
+            except openai.RateLimitError as error:
+                refused = error
+                break
+        assert refused is not None, "no request was refused over a limit of 1 request per minute"
+        assert refused.response.headers.get("retry-after", "").isdigit(), "Retry-After"
+        form = self.limits_form()
+        expect_equal(form.locator("input[name=requests_per_minute]").input_value(), "1", "the saved value")
+        self.shoot(self.page, "agent")
+        self.watch.check(self.page, "agent limits")
+
+    def bad_limit(self):
+        form = self.limits_form()
+        form.locator("input[name=tokens_per_day]").evaluate("e => e.removeAttribute('min')")
+        form.locator("input[name=tokens_per_day]").fill("-5")
+        with self.page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/limits")) as response:
+            form.get_by_role("button", name="Save limits").click()
+        expect_equal(response.value.status, 400, "status of a refused limit")
+        error = self.page.locator("#limits .error")
+        error.wait_for(timeout=WAIT_MS)
+        assert "positive" in error.inner_text(), error.inner_text()
+        self.watch.problems = [p for p in self.watch.problems if "400" not in p]  # the browser logs the 400 itself
+        self.watch.check(self.page, "bad limit")
+
+    def clear_limit(self):
+        form = self.limits_form()
+        form.locator("input[name=requests_per_minute]").fill("")
+        form.locator("input[name=tokens_per_day]").fill("")
+        form.get_by_role("button", name="Save limits").click()
+        self.page.wait_for_url("**/ui/agents/*")
+        expect_equal(self.api("GET", f"/api/limits?agentId={self.agent_id}"), [], "the agent's limits after clearing")
+        self.send()
+
+    def price_row(self):
+        page = self.page
+        page.goto(self.gateway + "/ui/costs")
+        prices = self.api("GET", "/api/token-prices")
+        price = next(p for p in prices if p["model"] == MODEL)
+        return price, page.locator(f"#price-{price['id']}")
+
+    def change_price(self):
+        price, row = self.price_row()
+        row.locator("input[name=inputPerMillion]").fill("5")
+        row.get_by_role("button", name="Save").click()
+        self.page.wait_for_url("**/ui/costs*")
+        changed = self.api("GET", f"/api/token-prices/{price['id']}")
+        expect_equal((changed["inputPerMillion"], changed["builtIn"]), (5, False), "the changed price")
+        self.send()
+        # 82 × $5 + 17 × $10 a million.
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while "$0.00058" not in self.newest_row().inner_text():
+            assert time.monotonic() < deadline, f"the newest row does not cost $0.00058: {self.newest_row().inner_text()}"
+            time.sleep(0.1)
+        self.page.goto(self.gateway + "/ui/costs")
+        self.shoot(self.page, "costs")
+        self.watch.check(self.page, "costs page")
+
+    def restore_price(self):
+        price, row = self.price_row()
+        row.get_by_role("button", name="Delete").click()
+        self.page.wait_for_url("**/ui/costs*")
+        restored = self.api("GET", f"/api/token-prices/{price['id']}")
+        expect_equal((restored["inputPerMillion"], restored["builtIn"]), (2.5, True), "the built-in price again")
+
+
 class Hostile(UIChecks):
     """Hostile markup everywhere a value can come from, on the gateway in front of the fake upstream."""
 
@@ -358,7 +527,7 @@ class Hostile(UIChecks):
 
     def steps(self):
         return [
-            ("xss: hostile agent, tool, key, policies and Dual LLM settings stored through the API", self.store),
+            ("xss: hostile agent, tool, key, policies, Dual LLM settings and price source stored through the API", self.store),
             ("xss: a hostile conversation and model reply arrive in the live tail as text", self.live_row),
             ("xss: every page shows the hostile text literally and runs none of it", self.every_page),
         ]
@@ -384,6 +553,8 @@ class Hostile(UIChecks):
         })
         config = self.api("GET", "/api/dual-llm-config/default", None)
         self.api("PUT", f"/api/dual-llm-config/{config['id']}", {"model": HOSTILE, "summaryPrompt": HOSTILE})
+        # A price's source is free text (model names are restricted to a safe alphabet).
+        self.api("POST", "/api/token-prices", {"model": "xss-model", "inputPerMillion": 1, "outputPerMillion": 1, "source": HOSTILE})
         self.pages += [f"/ui/agents/{self.agent_id}", f"/ui/agents/{self.agent_id}/delete", f"/ui/tools/{tool['id']}"]
 
     def live_row(self):
@@ -426,7 +597,7 @@ class Hostile(UIChecks):
     def every_page(self):
         page = self.page
         session = urllib.parse.quote(HOSTILE, safe="")
-        for path in ["/", "/ui/agents"] + self.pages + ["/ui/tools", "/ui/logs", f"/ui/logs?sessionId={session}", "/ui/dual-llm"]:
+        for path in ["/", "/ui/agents"] + self.pages + ["/ui/tools", "/ui/logs", f"/ui/logs?sessionId={session}", "/ui/dual-llm", "/ui/costs"]:
             page.goto(self.gateway + path)
             # Open every collapsed part (raw JSON, tool parameters) so its text is rendered too.
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
@@ -524,7 +695,7 @@ def main():
         browser = playwright.chromium.launch(executable_path=options.chromium, headless=True)
         print(f"Chromium {browser.version} driven by Playwright", flush=True)
         try:
-            for scenario in (Journey, Hostile, Login):
+            for scenario in (Journey, Costs, Hostile, Login):
                 run(checks, scenario(options, browser))
         finally:
             browser.close()

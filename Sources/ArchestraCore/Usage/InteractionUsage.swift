@@ -20,6 +20,18 @@ public struct InteractionUsage: Sendable, Hashable {
     /// Nothing to store: no tokens, no first token, no Dual LLM call.
     public var isEmpty: Bool { tokens == nil && cost == nil && timeToFirstTokenMs == nil && dualLlm == nil }
 
+    /// Every token spent for the interaction, the Dual LLM's included; nil when nothing was reported.
+    public var totalTokens: Int? {
+        guard tokens != nil || dualLlm != nil else { return nil }
+        return (tokens?.totalTokens ?? 0) + (dualLlm?.tokens.totalTokens ?? 0)
+    }
+
+    /// What the interaction cost, the Dual LLM's calls included; nil when no part of it had a price.
+    public var totalCost: USDAmount? {
+        let parts = [cost, dualLlm?.cost].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.reduce(.zero, +)
+    }
+
     /// The stored form. Costs are kept as whole nanodollars, so reading them back is exact.
     public var json: JSONValue {
         var object = JSONObject([("tokens", tokens?.json ?? .null), ("costNanoUsd", Self.nanos(cost))])

@@ -49,6 +49,13 @@ final class LimitGuard: Sendable {
         }
     }
 
+    /// How much of a limit's kind its scope used in the current window, as this instance knows (for the UI).
+    func used(_ kind: LimitKind, scope: LimitScope, at now: Date) -> Int64 {
+        let second = Int64(now.timeIntervalSince1970.rounded(.down))
+        let key = LimitCounterKey(scope: scope, kind: kind, windowStart: kind.window(at: second).start)
+        return state.withLock { $0.ledger.amount(key) }
+    }
+
     /// Counts what an answered request used.
     func spent(tokens: Int, cost: USDAmount?, agentId: UUID, at now: Date) {
         let nanodollars = cost?.nanodollars ?? 0

@@ -22,6 +22,19 @@ enum UIFormat {
     }
 
     /// Milliseconds with two decimals.
+    /// Dollars for a table: cents from a dollar up; below, exact to the millionth of a dollar (a call often costs
+    /// fractions of a cent).
+    static func dollars(_ amount: USDAmount?) -> String {
+        guard let amount else { return "" }
+        if amount.nanodollars == 0 { return "$0" }
+        if abs(amount.nanodollars) >= 1_000_000_000 { return "$" + String(format: "%.2f", amount.dollars) }
+        let micro = USDAmount(nanodollars: (amount.nanodollars / 1_000) * 1_000)
+        return micro.nanodollars == 0 ? "< $0.000001" : "$" + micro.description
+    }
+
+    /// A token count with thousands separators, or nothing when none was reported.
+    static func tokens(_ count: Int?) -> String { count.map(Self.count) ?? "" }
+
     static func milliseconds(_ value: Double) -> String { String(format: "%.2f", value) }
 
     /// `42 µs`, `1.25 ms`, `3.10 s`.

@@ -23,7 +23,8 @@ struct UIRenderer: Sendable {
     /// The navigation, in order.
     static let navigation: [(href: String, label: String, section: String)] = [
         ("/", "Overview", "overview"), ("/ui/agents", "Agents", "agents"), ("/ui/tools", "Tools & policies", "tools"),
-        ("/ui/logs", "Logs", "logs"), ("/ui/dual-llm", "Dual LLM", "dual-llm"), ("/ui/connect", "Connect", "connect"),
+        ("/ui/logs", "Logs", "logs"), ("/ui/dual-llm", "Dual LLM", "dual-llm"), ("/ui/costs", "Costs & limits", "costs"),
+        ("/ui/connect", "Connect", "connect"),
     ]
 
     /// A whole page: the template rendered into the layout with the page's title, section, CSRF token and nonce.

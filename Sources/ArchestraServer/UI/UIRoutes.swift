@@ -16,6 +16,7 @@ struct UIRoutes {
         ToolPages(ui: ui).register(on: pages)
         LogPages(ui: ui).register(on: pages)
         DualLLMPage(ui: ui).register(on: pages)
+        CostsPage(ui: ui).register(on: pages)
         ConnectPage(ui: ui).register(on: pages)
     }
 }

@@ -75,6 +75,8 @@ public struct InteractionListRow: Sendable, Hashable {
     public var summary: InteractionSummary?
     public var userId: String?
     public var sessionId: String?
+    /// What the provider reported and what it cost; nil before usage was recorded or when nothing was reported.
+    public var usage: InteractionUsage?
 }
 
 extension SQLDatabase {
@@ -85,7 +87,7 @@ extension SQLDatabase {
         var statement = SQLStatement(
             """
             SELECT i.id, i.agent_id, a.name AS agent_name, i.type, i.model, i.status_code, i.duration_ms, i.created_at,
-                CAST(i.summary AS TEXT) AS summary, i.user_id, i.session_id
+                CAST(i.summary AS TEXT) AS summary, i.user_id, i.session_id, CAST(i.token_usage AS TEXT) AS token_usage
             FROM interactions i JOIN agents a ON a.id = i.agent_id WHERE 1 = 1
             """
         )
@@ -173,5 +175,6 @@ extension InteractionListRow {
         summary = row.optionalText("summary").flatMap { try? JSONParser.parse(StoredJSON.decode($0)) }.flatMap(InteractionSummary.init(json:))
         userId = row.optionalText("user_id")
         sessionId = row.optionalText("session_id")
+        usage = Interaction.usage(fromStored: row.optionalText("token_usage"))
     }
 }

@@ -40,6 +40,9 @@ struct UICSRFTests {
         )
     }
 
+    /// A built-in price's id (the same on every gateway).
+    static let gpt4oPrice = BuiltInTokenPrices.price(forModel: "gpt-4o")!.id.uuidString.lowercased()
+
     /// Every form the UI has, with values that would change something.
     static func forms(_ t: Targets) -> [(uri: String, fields: [(String, String)])] {
         let policy = [
@@ -65,6 +68,11 @@ struct UICSRFTests {
             ("/ui/tools/\(t.tool)/test-result", [("sample", "{}")]),
             ("/ui/tools/\(t.tool)/test-call", [("arguments", "{}")]),
             ("/ui/dual-llm", [("enabled", "on"), ("provider", "gemini"), ("model", "m"), ("maxRounds", "3")]),
+            ("/ui/agents/\(t.agent)/limits", [("requests_per_minute", "1")]),
+            ("/ui/costs/limits", [("tokens_per_day", "1")]),
+            ("/ui/costs/prices", [("model", "planted"), ("inputPerMillion", "1"), ("outputPerMillion", "1")]),
+            ("/ui/costs/prices/\(Self.gpt4oPrice)", [("inputPerMillion", "0"), ("outputPerMillion", "0")]),
+            ("/ui/costs/prices/\(Self.gpt4oPrice)/delete", []),
             ("/ui/logout", []),
         ]
     }

@@ -408,4 +408,67 @@ struct UIFormTests {
         }
         #expect(try await live.getJSON(state) == before, "nothing written", sourceLocation: sourceLocation)
     }
+
+    @Test("limits: an agent's and the global ones saved, changed and cleared through the form; a bad value shown by its field")
+    func limits() async throws {
+        try await withGateway { live in
+            let browser = UIBrowser(live)
+            let id = try redirectedId(try await browser.submit("/ui/agents", [("name", "Budgeted")]), prefix: "/ui/agents/")
+            let saved = try await browser.submit(
+                "/ui/agents/\(id)/limits", [("requests_per_minute", "60"), ("tokens_per_day", ""), ("cost_usd_per_day", "2.5"), ("cost_usd_per_month", "")]
+            )
+            #expect(saved.status == .seeOther && saved.location == "/ui/agents/\(id)#limits")
+            let limits = try await live.getJSON("/api/limits?agentId=\(id)").arrayValue ?? []
+            #expect(Set(limits.compactMap { $0["kind"]?.stringValue }) == ["requests_per_minute", "cost_usd_per_day"])
+            #expect(limits.first { $0["kind"] == "cost_usd_per_day" }?["value"] == .number("2.5"))
+
+            let bad = expectPage(
+                try await browser.submit("/ui/agents/\(id)/limits", [("requests_per_minute", "0.5"), ("cost_usd_per_day", "2.5")]),
+                status: .badRequest, "bad limit"
+            )
+            #expect(bad.contains("must be a whole number"), "the error is shown")
+            #expect(bad.contains(#"value="0.5""#), "the value typed is kept")
+            #expect(try await live.getJSON("/api/limits?agentId=\(id)").arrayValue?.count == 2, "nothing changed")
+
+            _ = try await browser.submit("/ui/agents/\(id)/limits", [("requests_per_minute", "120"), ("cost_usd_per_day", "")])
+            let changed = try await live.getJSON("/api/limits?agentId=\(id)").arrayValue ?? []
+            #expect(changed.map { $0["value"] } == [120])
+
+            let global = try await browser.submit("/ui/costs/limits", [("tokens_per_day", "1000000")], from: "/ui/costs")
+            #expect(global.status == .seeOther && global.location == "/ui/costs#limits")
+            let all = try await live.getJSON("/api/limits").arrayValue ?? []
+            #expect(all.contains { $0["agentId"] == .null && $0["kind"] == "tokens_per_day" && $0["value"] == 1_000_000 })
+        }
+    }
+
+    @Test("prices: a built-in price changed and restored, a model added, a bad price shown with its message")
+    func prices() async throws {
+        try await withGateway { live in
+            let browser = UIBrowser(live)
+            let prices = try await live.getJSON("/api/token-prices").arrayValue ?? []
+            let id = try #require(prices.first { $0["model"] == "gpt-4o" }?["id"]?.stringValue)
+            let changed = try await browser.submit(
+                "/ui/costs/prices/\(id)", [("inputPerMillion", "5"), ("cachedInputPerMillion", ""), ("outputPerMillion", "12")], from: "/ui/costs"
+            )
+            #expect(changed.status == .seeOther)
+            let price = try await live.getJSON("/api/token-prices/\(id)")
+            #expect(price["inputPerMillion"] == 5 && price["outputPerMillion"] == 12 && price["cachedInputPerMillion"] == .null)
+            #expect(price["builtIn"] == false)
+
+            let added = try await browser.submit(
+                "/ui/costs/prices", [("model", "acme-large"), ("inputPerMillion", "3"), ("outputPerMillion", "15")], from: "/ui/costs"
+            )
+            #expect(added.status == .seeOther)
+            #expect(try await live.getJSON("/api/token-prices").arrayValue?.contains { $0["model"] == "acme-large" } == true)
+            let bad = expectPage(
+                try await browser.submit("/ui/costs/prices", [("model", "x y"), ("inputPerMillion", "-1"), ("outputPerMillion", "1")], from: "/ui/costs"),
+                status: .badRequest, "bad price"
+            )
+            #expect(bad.contains(#"value="x y""#), "the model typed is kept")
+            #expect(bad.contains(#"class="error" role="alert""#))
+
+            #expect(try await browser.submit("/ui/costs/prices/\(id)/delete", from: "/ui/costs").status == .seeOther)
+            #expect(try await live.getJSON("/api/token-prices/\(id)")["builtIn"] == true)
+        }
+    }
 }

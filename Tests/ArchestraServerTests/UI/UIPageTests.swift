@@ -47,12 +47,13 @@ struct UIPageTests {
             let fixture = try await Self.fixture(live)
             let browser = UIBrowser(live)
             let pages: [(uri: String, shows: [String], current: String?)] = [
-                ("/", ["Overview", "Mail assistant"], "/"),
+                ("/", ["Overview", "Mail assistant", "Spend by agent", "Spend by model", "$0.000375"], "/"),
                 ("/?range=week", ["Last 7 days"], "/"),
                 ("/ui/agents", ["Mail assistant", fixture.agentId], "/ui/agents"),
                 (
                     "/ui/agents/\(fixture.agentId)",
-                    ["Mail assistant", "laptop", "get_emails", "/v1/openai/\(fixture.agentId)"], "/ui/agents"
+                    ["Mail assistant", "laptop", "get_emails", "/v1/openai/\(fixture.agentId)", "Requests per minute", "Cost per month (UTC)"],
+                    "/ui/agents"
                 ),
                 (
                     "/ui/agents/\(fixture.agentId)/delete", ["Delete “Mail assistant”?", "1 recorded interactions"],
@@ -64,17 +65,18 @@ struct UIPageTests {
                     "/ui/tools/\(fixture.toolId)",
                     ["get_emails", "@company.com", "Reading the inbox is fine", "Policy tester"], "/ui/tools"
                 ),
-                ("/ui/logs", ["1 interaction", "/ui/logs/\(fixture.interactionId)", "list_files"], "/ui/logs"),
+                ("/ui/logs", ["1 interaction", "/ui/logs/\(fixture.interactionId)", "list_files", "<th class=\"num\">Cost</th>", "$0.000375"], "/ui/logs"),
                 (
                     "/ui/logs?agentId=\(fixture.agentId)&type=openai:chatCompletions&status=2&q=hello&sort=oldest",
                     ["1 interaction"], "/ui/logs"
                 ),
                 (
                     "/ui/logs/\(fixture.interactionId)",
-                    ["openai:chatCompletions", "Hello", "list_files", "Mail assistant"], "/ui/logs"
+                    ["openai:chatCompletions", "Hello", "list_files", "Mail assistant", "Usage and cost", "$0.000375"], "/ui/logs"
                 ),
                 ("/ui/dual-llm", ["Dual LLM", "maxRounds", "No results yet."], "/ui/dual-llm"),
                 ("/ui/connect", ["http://localhost/v1/openai", "SQLite (in memory)", "not set"], "/ui/connect"),
+                ("/ui/costs", ["Limits for all agents together", "Token prices", "claude-sonnet-4-5", "built in"], "/ui/costs"),
             ]
             var nonces = Set<String>()
             for page in pages {

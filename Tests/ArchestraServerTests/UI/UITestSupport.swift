@@ -244,7 +244,7 @@ extension LiveGateway {
         var text = ""
         for uri in [
             "/api/agents", "/api/keys", "/api/tools", "/api/trusted-data-policies",
-            "/api/autonomy-policies/tool-invocation", "/api/dual-llm-config",
+            "/api/autonomy-policies/tool-invocation", "/api/dual-llm-config", "/api/limits", "/api/token-prices",
         ] {
             text += uri + " " + JSONWriter.string(try await getJSON(uri, headers: adminHeaders)) + "\n"
         }

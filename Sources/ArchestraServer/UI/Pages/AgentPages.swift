@@ -3,7 +3,7 @@ import ArchestraStore
 import Foundation
 import Hummingbird
 
-/// `/ui/agents`: the agents table, an agent's page (connection URLs, keys, tools), create, rename, delete.
+/// `/ui/agents`: the agents table, an agent's page (connection URLs, keys, limits, tools), create, rename, delete.
 struct AgentPages {
     let ui: UIContext
 
@@ -55,6 +55,16 @@ struct AgentPages {
             try await ui.admin.agents.delete(try AdminID.parse(context.parameters.get("id")))
             return UIRenderer.redirect(to: "/ui/agents", state: context.ui)
         }
+        group.post("agents/:id/limits") { request, context -> Response in
+            let form = try await UIForm.verified(request, context: context, limit: ui.bodyLimit)
+            let id = try AdminID.parse(context.parameters.get("id"))
+            _ = try await ui.admin.agents.get(id)
+            let errors = try await LimitForm(ui: ui, agentId: id).save(form)
+            guard errors.isEmpty else {
+                return try await detail(id, request: request, state: context.ui, limitForm: form, limitErrors: errors)
+            }
+            return UIRenderer.redirect(to: "/ui/agents/\(id.lowercasedString)#limits", state: context.ui)
+        }
         registerKeys(on: group)
     }
 
@@ -95,7 +105,7 @@ struct AgentPages {
 
     func detail(
         _ id: UUID, request: Request, state: UIRequestState, renameForm: [String: String]? = nil, keyForm: [String: String] = [:],
-        errors: [String: String] = [:], newSecret: [String: String]? = nil
+        errors: [String: String] = [:], newSecret: [String: String]? = nil, limitForm: UIForm? = nil, limitErrors: [String: String] = [:]
     ) async throws -> Response {
         let agent = try await ui.admin.agents.get(id)
         let tools = try await ui.admin.tools.list(agentId: id)
@@ -119,8 +129,9 @@ struct AgentPages {
             "agent": ["id": id.lowercasedString, "name": agent.name, "created": UIFormat.time(agent.createdAt)],
             "baseURLs": ConnectPage.baseURLs(origin: ConnectPage.origin(of: request, config: ui.proxy.config), agentId: id),
             "keys": keys, "tools": toolRows, "renameForm": renameForm ?? ["name": agent.name], "keyForm": keyForm, "errors": errors,
+            "limitRows": try await LimitForm(ui: ui, agentId: id).rows(submitted: limitForm, errors: limitErrors),
         ]
         if let newSecret { context["newSecret"] = newSecret }
-        return ui.renderer.page("agent", title: agent.name, section: "agents", state: state, context: context, status: errors.isEmpty ? .ok : .badRequest)
+        return ui.renderer.page("agent", title: agent.name, section: "agents", state: state, context: context, status: errors.isEmpty && limitErrors.isEmpty ? .ok : .badRequest)
     }
 }

@@ -58,6 +58,7 @@ struct LogDetail {
                 endpoint.adapter.transcript(of: request), verdicts: evaluation["toolResults"]?.arrayValue ?? [], summaries: summaries
             )
         }
+        if let usage = interaction.usage { context["usage"] = Self.usage(usage) }
         if let endpoint, let response, interaction.statusCode / 100 == 2 {
             context["replyText"] = endpoint.adapter.replyText(in: response).map { Self.clip($0, Self.textLimit, id: id) } ?? ""
         }
@@ -89,6 +90,30 @@ struct LogDetail {
                 return ["result": values]
             }
         }
+    }
+
+    /// What the call and the Dual LLM's calls used and cost, row by row ("not reported" rather than a zero).
+    static func usage(_ usage: InteractionUsage) -> [String: Any] {
+        func count(_ value: Int?) -> String { value.map(UIFormat.count) ?? "not reported" }
+        var rows: [[String: Any]] = []
+        if let tokens = usage.tokens {
+            rows.append([
+                "what": "Provider call", "input": count(tokens.inputTokens), "cached": count(tokens.cachedInputTokens),
+                "output": count(tokens.outputTokens), "reasoning": count(tokens.reasoningTokens),
+                "cost": usage.cost.map { UIFormat.dollars($0) } ?? "no price",
+            ])
+        }
+        if let dual = usage.dualLlm {
+            rows.append([
+                "what": "Dual LLM (\(dual.model), \(dual.calls) call\(dual.calls == 1 ? "" : "s"))", "input": count(dual.tokens.inputTokens),
+                "cached": count(dual.tokens.cachedInputTokens), "output": count(dual.tokens.outputTokens),
+                "reasoning": count(dual.tokens.reasoningTokens), "cost": dual.cost.map { UIFormat.dollars($0) } ?? "no price",
+            ])
+        }
+        return [
+            "rows": rows, "total": UIFormat.dollars(usage.totalCost), "hasTotal": usage.totalCost != nil,
+            "firstToken": usage.timeToFirstTokenMs.map { UIFormat.milliseconds($0) } ?? "",
+        ]
     }
 
     static func verdict(_ value: JSONValue) -> [String: Any] {

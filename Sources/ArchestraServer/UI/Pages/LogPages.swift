@@ -85,6 +85,7 @@ struct LogPages {
             "reply": summary?.replyText ?? "", "calls": (summary?.toolCalls ?? []).map { ["name": $0.name, "allowed": $0.allowed] as [String: Any] },
             "tainted": summary?.tainted ?? false, "status": row.statusCode, "statusClass": row.statusCode / 100,
             "duration": UIFormat.milliseconds(row.durationMs),
+            "tokens": UIFormat.tokens(row.usage?.totalTokens), "cost": UIFormat.dollars(row.usage?.totalCost),
         ]
     }
 

@@ -51,14 +51,18 @@ struct OverviewPage {
         let now = ui.proxy.clock.now()
         let end = InteractionRollup.bucket(of: now).addingTimeInterval(InteractionRollup.bucketSeconds)
         let start = end.addingTimeInterval(-range.seconds)
-        // Dual LLM rows carry spend only; this page counts requests.
-        let rollups = try await ui.store.rollups(from: start, to: end).filter { !$0.isDualLLM }
+        let everything = try await ui.store.rollups(from: start, to: end)
+        // Dual LLM rows carry spend only: they count in what was spent, not in requests.
+        let rollups = everything.filter { !$0.isDualLLM }
+        let spent = everything.total
         let total = rollups.total ?? InteractionRollup(bucket: start, agentId: UUID(), type: "", model: "")
         let names = Dictionary(try await ui.admin.agents.list().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let cards: [(String, String)] = [
             (UIFormat.count(total.requests), "requests"), (UIFormat.count(total.refusals), "refused replies"),
             (UIFormat.count(total.tainted), "tainted contexts"), (UIFormat.count(total.blockedResults), "blocked results"),
             (UIFormat.count(total.dualLlmResults), "Dual LLM summaries"), (UIFormat.percent(total.errors, of: total.requests), "error rate"),
+            (UIFormat.dollars(USDAmount(nanodollars: spent?.costNanoUsd ?? 0)), "spent"),
+            (UIFormat.count((spent?.inputTokens ?? 0) + (spent?.outputTokens ?? 0)), "tokens"),
         ]
         let byAgent = rollups.totals { $0.agentId }.sorted { $0.total.requests > $1.total.requests }.map { entry -> [String: Any] in
             ["id": entry.key.lowercasedString, "name": names[entry.key] ?? entry.key.lowercasedString] + counts(entry.total)
@@ -71,6 +75,13 @@ struct OverviewPage {
             "rangeLabel": range.label.lowercased(), "cards": cards.map { ["value": $0.0, "label": $0.1] },
             "chart": BarChart.requests(rollups, from: start, to: end, barSeconds: range.barSeconds).context,
             "byAgent": byAgent, "byEndpoint": byEndpoint,
+            "spendByAgent": SpendBars.from(
+                everything, key: { $0.agentId.lowercasedString }, name: { names[UUID(uuidString: $0) ?? UUID()] ?? $0 },
+                href: { "/ui/agents/\($0)" }
+            ).context.map { $0 + ["label": "Spend by agent"] } as Any,
+            "spendByModel": SpendBars.from(
+                everything, key: \.model, name: { $0.isEmpty ? "(no model)" : $0 }, href: { _ in nil }
+            ).context.map { $0 + ["label": "Spend by model"] } as Any,
             "overheadP50": UIFormat.duration(ui.proxy.metrics.overhead.quantile(0.5)),
             "overheadP99": UIFormat.duration(ui.proxy.metrics.overhead.quantile(0.99)),
         ]
