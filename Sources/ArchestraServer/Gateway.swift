@@ -143,7 +143,9 @@ func buildRouter(services: ProxyServices, pages: UIPages, readiness: Readiness) 
     TokenPriceRoutes(admin: admin, bodyLimit: limit).register(on: api)
     LimitRoutes(admin: admin, bodyLimit: limit).register(on: api)
     UsageRoutes(admin: admin).register(on: api)
-    let ui = UIContext(renderer: pages.renderer, admin: admin, proxy: services, session: UISession(adminToken: services.config.adminToken))
-    UIRoutes(ui: ui, assets: pages.assets).register(on: router)
+    if services.config.webUI {
+        let ui = UIContext(renderer: pages.renderer, admin: admin, proxy: services, session: UISession(adminToken: services.config.adminToken))
+        UIRoutes(ui: ui, assets: pages.assets).register(on: router)
+    }
     return router
 }

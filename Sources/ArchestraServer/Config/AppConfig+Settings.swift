@@ -33,6 +33,7 @@ extension AppConfig {
             ("ARCHESTRA_METRICS_TOKEN", secret(metricsToken)),
             ("ARCHESTRA_ALLOW_UNJUDGED_ROUTES", "\(forwardUnjudgedRoutes)"),
             ("BENCHMARK_MOCK_MODE", "\(mockMode)"),
+            ("ARCHESTRA_WEB_UI", "\(webUI)"),
             ("ARCHESTRA_MAX_BODY_BYTES", "\(maxBodyBytes)"),
             ("ARCHESTRA_MAX_UPSTREAM_BODY_BYTES", "\(maxUpstreamBodyBytes)"),
             ("ARCHESTRA_MAX_MESSAGES", "\(requestLimits.maxMessages)"),

@@ -123,6 +123,8 @@ public struct AppConfig: Sendable {
     /// How often each instance adds its usage to the shared limit counters and reads everyone's totals: the
     /// precision of limits shared by several instances.
     public var limitSyncInterval: Duration = .seconds(1)
+    /// Whether the web UI is served (off: the proxy and the JSON API only).
+    public var webUI = true
 
     /// The log line printed at start: address, store, modes; never a secret.
     public var startupSummary: String {

@@ -1,4 +1,5 @@
 import ArchestraCore
+import ArchestraServer
 import Foundation
 import HTTPTypes
 import Testing
@@ -224,6 +225,21 @@ struct UIPageTests {
             #expect(filtered.contains(#"data-live-src="/ui/logs/stream?agentId=\#(second)""#))
             let none = expectPage(try await browser.get("/ui/logs?refused=1"), "refused only")
             #expect(none.contains("0 interactions") && none.contains("No interactions match."))
+        }
+    }
+
+    @Test("ARCHESTRA_WEB_UI=false serves no page, while the proxy and the JSON API answer")
+    func withoutUI() async throws {
+        try await withGateway(environment: ["ARCHESTRA_WEB_UI": "false", "BENCHMARK_MOCK_MODE": "true"]) { live in
+            for uri in ["/", "/ui/agents", "/ui/costs", "/ui/static/app.css", "/ui/login"] {
+                let status = try await live.send(.get, uri).status
+                #expect(status == .notFound, "\(uri) answered \(status)")
+            }
+            #expect(try await live.send(.get, "/api/agents").status == .ok)
+            #expect(try await live.sendJSON(.post, "/v1/openai/chat/completions", chatBody()).status == .ok)
+        }
+        #expect(throws: ConfigError.self) {
+            try AppConfig.parse(environment: testEnvironment(upstream: nil, ["ARCHESTRA_WEB_UI": "no"]))
         }
     }
 }
