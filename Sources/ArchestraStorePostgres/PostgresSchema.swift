@@ -250,5 +250,10 @@ enum PostgresSchema {
                 PRIMARY KEY (scope, kind, window_start))
             """,
         ],
+        // Every insert pays for every index, and one on a random uuid costs a random page: lookups by id alone use
+        // the primary key's first column (id, created_at) as well as this copy of it.
+        [
+            "DROP INDEX IF EXISTS interactions_id",
+        ],
     ]
 }

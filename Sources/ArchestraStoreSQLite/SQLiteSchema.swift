@@ -128,5 +128,9 @@ enum SQLiteSchema {
                 PRIMARY KEY (scope, kind, window_start))
             """,
         ],
+        // Every insert pays for every index: this one is the first column of interactions_created_id.
+        [
+            "DROP INDEX IF EXISTS interactions_created",
+        ],
     ]
 }
