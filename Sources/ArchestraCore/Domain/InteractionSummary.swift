@@ -48,14 +48,20 @@ public struct InteractionSummary: Sendable, Hashable {
     /// The first `previewLength` characters, whitespace runs folded to one space.
     static func preview(_ text: String) -> String {
         var folded = ""
+        // Counted here: a String counts its characters by walking them, which per character made this quadratic.
+        var count = 0
         var lastWasSpace = false
         for character in text {
-            if folded.count >= previewLength { break }
+            if count >= previewLength { break }
             if character.isWhitespace {
-                if !lastWasSpace, !folded.isEmpty { folded.append(" ") }
+                if !lastWasSpace, count > 0 {
+                    folded.append(" ")
+                    count += 1
+                }
                 lastWasSpace = true
             } else {
                 folded.append(character)
+                count += 1
                 lastWasSpace = false
             }
         }

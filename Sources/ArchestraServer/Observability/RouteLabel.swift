@@ -1,5 +1,6 @@
 import ArchestraCore
 import ArchestraProviders
+import Synchronization
 
 /// The bounded `route` label of a request: the matched template, never a raw path (ids would explode the series).
 enum RouteLabel {
@@ -13,13 +14,27 @@ enum RouteLabel {
     }
 
     private static func providerRoute(method: String, target: String, provider: Provider) -> String {
-        switch RouteClassifier.classify(method: method, target: target, provider: provider) {
-        case .pipeline(let route):
-            return route.template
-        default:
-            return "/v1/\(provider.rawValue)/*"
+        let key = method + " " + target
+        let memorable = key.utf8.count <= memorisedTargetLength
+        if memorable, let known = labels.withLock({ $0[key] }) { return known }
+        let label = switch RouteClassifier.classify(method: method, target: target, provider: provider) {
+        case .pipeline(let route): route.template
+        default: "/v1/\(provider.rawValue)/*"
         }
+        if memorable {
+            labels.withLock { labels in
+                if labels.count >= labelMemory { labels.removeAll(keepingCapacity: true) }
+                labels[key] = label
+            }
+        }
+        return label
     }
+
+    /// Labels by method and target: classifying walks the whole target, and clients send the same few targets
+    /// again and again. Bounded: short targets only, and the table starts afresh when full.
+    private static let labels = Mutex<[String: String]>([:])
+    static let labelMemory = 1_024
+    static let memorisedTargetLength = 512
 }
 
 extension String {

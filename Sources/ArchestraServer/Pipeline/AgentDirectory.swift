@@ -29,6 +29,11 @@ final class AgentDirectory: Sendable {
     private let onOverflow: @Sendable () -> Void
     private let cache = Mutex(Cache())
     private let health: StoreHealth?
+    /// Agent names by raw `User-Agent`: deriving one walks the header's characters, and a client sends the same
+    /// header on every request. Bounded: short headers only, and the table starts afresh when full.
+    private let names = Mutex<[String: String]>([:])
+    static let nameMemory = 1_024
+    static let memorisedHeaderLength = 512
 
     /// Names kept as over the limit before the set starts afresh (each costs one lookup again).
     static let overLimitMemory = 10_000
@@ -47,11 +52,23 @@ final class AgentDirectory: Sendable {
 
     /// The agent named after the client's `User-Agent` (`Default Agent` when it is missing or empty).
     func defaultAgent(userAgent: String?) async throws -> Agent {
-        let name = AgentName.fromUserAgent(userAgent)
+        let name = agentName(userAgent: userAgent)
         if let agent = try await lookUp(name, create: true) { return agent }
         onOverflow()
         if let overflow = try await lookUp(Agent.overflowName, create: false) { return overflow }
         return try await overflowAgent()
+    }
+
+    /// `AgentName.fromUserAgent`, remembered for the headers clients repeat.
+    func agentName(userAgent: String?) -> String {
+        guard let userAgent, userAgent.utf8.count <= Self.memorisedHeaderLength else { return AgentName.fromUserAgent(userAgent) }
+        if let known = names.withLock({ $0[userAgent] }) { return known }
+        let name = AgentName.fromUserAgent(userAgent)
+        names.withLock { names in
+            if names.count >= Self.nameMemory { names.removeAll(keepingCapacity: true) }
+            names[userAgent] = name
+        }
+        return name
     }
 
     /// The overflow agent itself is created past the limit: it is the one agent the limit leaves room for.
