@@ -51,9 +51,8 @@ public struct InteractionSummary: Sendable, Hashable {
         // Counted here: a String counts its characters by walking them, which per character made this quadratic.
         var count = 0
         var lastWasSpace = false
-        for character in text {
-            if count >= previewLength { break }
-            if character.isWhitespace {
+        func add(_ character: Character, whitespace: Bool) {
+            if whitespace {
                 if !lastWasSpace, count > 0 {
                     folded.append(" ")
                     count += 1
@@ -64,6 +63,22 @@ public struct InteractionSummary: Sendable, Hashable {
                 count += 1
                 lastWasSpace = false
             }
+        }
+        // ASCII, the common case, byte by byte; from the first other byte on, by characters (a character's
+        // whitespace property and its boundaries need the Unicode tables). A byte before a non-ASCII one may be
+        // part of its character (a combining mark after a letter), so the switch happens one byte early.
+        let utf8 = text.utf8
+        var index = utf8.startIndex
+        while index != utf8.endIndex, count < previewLength {
+            let next = utf8.index(after: index)
+            let byte = utf8[index]
+            guard byte < 0x80, byte != 0x0D, next == utf8.endIndex || utf8[next] < 0x80 else { break }
+            add(Character(Unicode.Scalar(byte)), whitespace: byte == 0x20 || (0x09...0x0C).contains(byte))
+            index = next
+        }
+        for character in text[index...] {
+            if count >= previewLength { break }
+            add(character, whitespace: character.isWhitespace)
         }
         return folded
     }
