@@ -27,10 +27,10 @@ struct LimitLedgerTests {
 
     @Test("Every day of four centuries round-trips through the civil calendar")
     func civilCalendar() {
-        var previous: (Int64, Int64, Int64)?
-        for day in Int64(-146_097)...Int64(146_097 * 3) {
-            let (year, month, dayOfMonth) = UTCCalendar.civil(fromDays: day)
-            #expect(UTCCalendar.days(year: year, month: month, day: dayOfMonth) == day)
+        var previous: (Int, Int, Int)?
+        for day in -146_097...(146_097 * 3) {
+            let (year, month, dayOfMonth) = Timestamp.civilDate(fromDays: day)
+            #expect(Timestamp.daysFromCivil(year: year, month: month, day: dayOfMonth) == day)
             if let (y, m, d) = previous, !(y == year && m == month && d + 1 == dayOfMonth) {
                 // A new month starts on the 1st, right after the previous one's last day.
                 #expect(dayOfMonth == 1 && (month == m + 1 && year == y || month == 1 && m == 12 && year == y + 1))

@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 /// Enforces the operator's usage limits on the request path from memory: the limits in force and the ledger of
-/// what was used, both under one lock. The limits are read at start and again after every admin change; the
+/// what was used. The limits are read at start and again after every admin change; the
 /// ledger trades this instance's counts for everyone's totals in the background (`LimitSync`).
 final class LimitGuard: Sendable {
     /// The limits in force, by whom they count.
@@ -25,35 +25,27 @@ final class LimitGuard: Sendable {
         }
     }
 
-    private struct State {
-        var book = Book()
-        var ledger = LimitLedger()
-        /// Bumped by every invalidation, so a reload that raced with a newer write cannot keep older limits.
-        var generation: UInt64 = 0
-    }
-
     private let store: any Store
-    private let logger: Logger
-    private let state = Mutex(State())
+    private let book: ReloadedValue<Book>
+    private let ledger = Mutex(LimitLedger())
 
     init(store: any Store, logger: Logger) {
         self.store = store
-        self.logger = logger
+        book = ReloadedValue(Book(), name: "usage limits", logger: logger) { Book(try await store.listLimits()) }
     }
 
     /// Admits a request of `agentId` at `now`, or names the limit it is over.
     func admit(agentId: UUID, at now: Date) -> LimitExceeded? {
         let second = Int64(now.timeIntervalSince1970.rounded(.down))
-        return state.withLock { state in
-            state.ledger.admit(agentId: agentId, limits: state.book.applying(to: agentId), at: second)
-        }
+        let limits = book.value.applying(to: agentId)
+        return ledger.withLock { $0.admit(agentId: agentId, limits: limits, at: second) }
     }
 
     /// How much of a limit's kind its scope used in the current window, as this instance knows (for the UI).
     func used(_ kind: LimitKind, scope: LimitScope, at now: Date) -> Int64 {
         let second = Int64(now.timeIntervalSince1970.rounded(.down))
         let key = LimitCounterKey(scope: scope, kind: kind, windowStart: kind.window(at: second).start)
-        return state.withLock { $0.ledger.amount(key) }
+        return ledger.withLock { $0.amount(key) }
     }
 
     /// Counts what an answered request used.
@@ -61,39 +53,24 @@ final class LimitGuard: Sendable {
         let nanodollars = cost?.nanodollars ?? 0
         guard tokens > 0 || nanodollars > 0 else { return }
         let second = Int64(now.timeIntervalSince1970.rounded(.down))
-        state.withLock { $0.ledger.spent(tokens: Int64(tokens), nanodollars: nanodollars, agentId: agentId, at: second) }
+        ledger.withLock { $0.spent(tokens: Int64(tokens), nanodollars: nanodollars, agentId: agentId, at: second) }
     }
 
     /// Reads the limits and puts them in force (unless a newer change arrived meanwhile).
-    func reload() async throws {
-        let generation = state.withLock { $0.generation }
-        let book = Book(try await store.listLimits())
-        state.withLock { state in
-            if state.generation == generation { state.book = book }
-        }
-    }
+    func reload() async throws { try await book.reload() }
 
     /// Limits may have changed: reads them again in the background, keeping the current ones meanwhile.
-    func invalidate() {
-        state.withLock { $0.generation &+= 1 }
-        Task { [self] in
-            do {
-                try await reload()
-            } catch {
-                logger.warning("could not read the usage limits; the previous ones stay in force", metadata: ["error": "\(error)"])
-            }
-        }
-    }
+    func invalidate() { book.invalidate() }
 
     /// Adds what was counted here to the shared counters and reads everyone's totals; when the database cannot be
     /// reached the counts stay here (the limits are then enforced with what this instance knows).
     func sync(at now: Date) async throws {
         let second = Int64(now.timeIntervalSince1970.rounded(.down))
-        let pending = state.withLock { $0.ledger.takePending() }
+        let pending = ledger.withLock { $0.takePending() }
         do {
             try await store.addToLimitCounters(pending)
         } catch {
-            state.withLock { $0.ledger.unsettled(at: second) }
+            ledger.withLock { $0.unsettled(at: second) }
             throw error
         }
         // The amounts are stored: from here on a failed read must not give them back, or they would count twice.
@@ -101,10 +78,10 @@ final class LimitGuard: Sendable {
         do {
             totals = try await store.currentLimitCounters(at: second)
         } catch {
-            state.withLock { $0.ledger.settle(totals: $0.ledger.storedTotals(adding: pending)) }
+            ledger.withLock { $0.settle(totals: $0.storedTotals(adding: pending)) }
             throw error
         }
-        state.withLock { $0.ledger.settle(totals: totals) }
+        ledger.withLock { $0.settle(totals: totals) }
     }
 
     /// Deletes the shared counters of windows that are over (a failure only leaves them for the next round).

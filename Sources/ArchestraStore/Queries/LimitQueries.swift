@@ -66,13 +66,7 @@ extension SQLDatabase {
     /// Every counter of the windows current at `second`.
     public func currentLimitCounters(at second: Int64) async throws -> [LimitCounterKey: Int64] {
         var statement = SQLStatement("SELECT scope, kind, window_start, amount FROM limit_counters WHERE ")
-        for (index, kind) in LimitKind.allCases.enumerated() {
-            statement.append(index == 0 ? "(kind = " : " OR (kind = ")
-            statement.bind(.text(kind.rawValue))
-            statement.append(" AND window_start = ")
-            statement.bind(.integer(Int(kind.window(at: second).start)))
-            statement.append(")")
-        }
+        Self.appendWindows(to: &statement, comparing: "=", at: second)
         var counters: [LimitCounterKey: Int64] = [:]
         for row in try await execute(statement) {
             guard let scope = LimitScope(storedValue: try row.text("scope")), let kind = LimitKind(rawValue: try row.text("kind")) else { continue }
@@ -84,14 +78,19 @@ extension SQLDatabase {
     /// Deletes the counters of windows over at `second`: only the current windows are ever checked.
     public func deleteFinishedLimitCounters(before second: Int64) async throws {
         var statement = SQLStatement("DELETE FROM limit_counters WHERE ")
+        Self.appendWindows(to: &statement, comparing: "<", at: second)
+        _ = try await execute(statement)
+    }
+
+    /// `(kind = k AND window_start <op> start of k's window at second) OR …` for every kind.
+    private static func appendWindows(to statement: inout SQLStatement, comparing operator: String, at second: Int64) {
         for (index, kind) in LimitKind.allCases.enumerated() {
             statement.append(index == 0 ? "(kind = " : " OR (kind = ")
             statement.bind(.text(kind.rawValue))
-            statement.append(" AND window_start < ")
+            statement.append(" AND window_start \(`operator`) ")
             statement.bind(.integer(Int(kind.window(at: second).start)))
             statement.append(")")
         }
-        _ = try await execute(statement)
     }
 
     private static func usageLimit(_ row: SQLRow) throws -> UsageLimit {
