@@ -35,6 +35,37 @@ struct SpillFileTests {
         #expect(try reopened.peek(10).map { $0?.normalized } == rows[2...].map(\.normalized))
     }
 
+    @Test("Under a backlog that never drains, the stored part is reclaimed: the file stays within its limit, every record comes out once and in order, also after a reopen")
+    func neverDrained() throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = records(400)
+        let frame = encoded([rows[0]])[0].count + SpillFile.headerSize
+        // Room for 40 records; 400 pass through it, a standing backlog of 10 with 5 added and 5 taken at a time,
+        // so it is never read to its end.
+        let limit = frame * 40
+        var out: [Interaction] = []
+        var next = 10
+        do {
+            let spill = try SpillFile(directory: dir, limit: limit)
+            try spill.append(encoded(Array(rows[0..<10])))
+            while next < rows.count {
+                let batch = Array(rows[next..<min(next + 5, rows.count)])
+                #expect(spill.hasRoom(for: frame * batch.count), "full after \(next) records, size \(spill.size)")
+                try spill.append(encoded(batch))
+                next += batch.count
+                let taken = try spill.peek(5).compactMap { $0 }
+                spill.consume(taken.count)
+                out += taken
+                #expect(spill.size <= limit)
+            }
+            #expect(spill.unread == rows.count - out.count && spill.unread > 0)
+        }
+        let reopened = try SpillFile(directory: dir, limit: limit)
+        out += try reopened.peek(1_000).compactMap { $0 }
+        #expect(out.map(\.normalized) == rows.map(\.normalized))
+    }
+
     @Test("A record's usage survives the spill file: tokens, exact cost, time to first token, the Dual LLM's part")
     func usageRoundTrip() {
         var row = makeInteraction(agentId: UUID(), at: at(1))

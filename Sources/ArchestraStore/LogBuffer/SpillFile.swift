@@ -20,7 +20,7 @@ public final class SpillFile: @unchecked Sendable {
 
     public let path: String
     public let limit: Int
-    private let descriptor: Int32
+    private var descriptor: Int32
     private var offsetPath: String { path + ".offset" }
     /// End of the last whole frame.
     public private(set) var size = 0
@@ -80,7 +80,8 @@ public final class SpillFile: @unchecked Sendable {
         return records
     }
 
-    /// Marks the first `count` peeked records as stored; an emptied file is cut back to nothing.
+    /// Marks the first `count` peeked records as stored; an emptied file is cut back to nothing, and one whose
+    /// stored part has grown large is rewritten with only the rest.
     public func consume(_ count: Int) {
         guard count > 0, count <= peeked.count else { return }
         readOffset = peeked[count - 1]
@@ -92,8 +93,49 @@ public final class SpillFile: @unchecked Sendable {
             readOffset = 0
             unread = 0
             peeked = []
+        } else if readOffset >= compactionThreshold, size - readOffset <= readOffset {
+            // Under sustained load the file may never be read to its end: without this, the stored records before
+            // the read position would count against the limit until the buffer refuses new records.
+            try? compact()
         }
         saveOffset()
+    }
+
+    /// How much stored data before the read position triggers a rewrite.
+    var compactionThreshold: Int { max(limit / 8, 4096) }
+
+    /// Rewrites the file with the unread frames only, crash-safely: they go to a new file first; the saved offset
+    /// is set to 0 before the new file replaces the old (a crash in between replays stored records, which the
+    /// store skips, and loses none); only then is the new file used.
+    private func compact() throws {
+        let tail = try read(size - readOffset, at: readOffset)
+        let fresh = path + ".new"
+        let newDescriptor = open(fresh, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard newDescriptor >= 0 else { throw SpillError("cannot open \(fresh): \(String(cString: strerror(errno)))") }
+        var written = 0
+        while written < tail.count {
+            let result = tail.withUnsafeBytes { pwrite(newDescriptor, $0.baseAddress! + written, tail.count - written, off_t(written)) }
+            guard result > 0 else {
+                close(newDescriptor)
+                unlink(fresh)
+                throw SpillError("cannot write \(fresh): \(String(cString: strerror(errno)))")
+            }
+            written += result
+        }
+        let consumed = readOffset
+        readOffset = 0
+        saveOffset()
+        guard rename(fresh, path) == 0 else {
+            readOffset = consumed
+            saveOffset()
+            close(newDescriptor)
+            unlink(fresh)
+            throw SpillError("cannot replace \(path): \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+        descriptor = newDescriptor
+        size = tail.count
+        peeked = peeked.map { $0 - consumed }
     }
 
     /// Every unread record's payload, for rewriting the file with older records in front.
