@@ -61,4 +61,25 @@ struct LimitSharingTests {
             _ = try await store.deleteAgent(id: agent.id)
         }
     }
+
+    @Test("What an instance counted since its last exchange reaches the shared counters when it shuts down")
+    func lastExchangeAtShutdown() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("limits-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // No exchange during the run: only the one at shutdown can store the counts.
+        let environment = ["DATABASE_URL": "sqlite://\(path)", "BENCHMARK_MOCK_MODE": "true", "ARCHESTRA_LIMIT_SYNC_INTERVAL_MS": "60000"]
+        try await withGateway(environment: environment) { live in
+            for _ in 0..<3 {
+                let status = try await live.sendJSON(.post, "/v1/openai/chat/completions", chatBody()).status
+                #expect(status == .ok)
+            }
+        }
+        let counted = try await withMigratedStore(.sqliteFile(path), logger: quietLogger) { store in
+            try await store.currentLimitCounters(at: Int64(Date().timeIntervalSince1970))
+        }
+        let day = LimitKind.tokensPerDay.window(at: Int64(Date().timeIntervalSince1970)).start
+        // The mock's reply reports 99 tokens.
+        let stored = counted[LimitCounterKey(scope: .global, kind: .tokensPerDay, windowStart: day)] ?? 0
+        #expect(stored == Int64(3 * 99))
+    }
 }

@@ -1,4 +1,5 @@
 import ArchestraCore
+import ArchestraStore
 import Logging
 import ServiceLifecycle
 
@@ -13,7 +14,10 @@ struct LimitSync: Service {
 
     func run() async throws {
         let failing = await cancelWhenGracefulShutdown { await rounds() }
-        _ = await exchange(failing: failing)
+        // The last exchange runs in a task of its own: the shutdown may already have cancelled this one, and a
+        // cancelled task's queries fail at once. It gets a few seconds, not the whole shutdown.
+        let last = Task { await exchange(failing: failing) }
+        _ = try? await withPatience(.seconds(3)) { await last.value }
     }
 
     /// Exchanges every interval until cancelled; returns whether the last exchange failed.
