@@ -71,9 +71,6 @@ public final class InteractionLogWriter: Service, Sendable {
         var shuttingDown = false
         /// Records at the head of memory that the loop is writing now: they stay until stored, and are never dropped.
         var writing = 0
-        /// An insert that did not answer in time and may still be running (waiting for the database's connection),
-        /// with the ids of the rows it carries.
-        var abandonedInsert: (task: Task<Void, any Error>, ids: Set<UUID>)?
 
         var memoryCount: Int { memory.count - head }
         var spilled: Int { spill?.unread ?? 0 }
@@ -470,30 +467,11 @@ public final class InteractionLogWriter: Service, Sendable {
     /// One insert, bounded: a database that does not answer (a connection that cannot be made, a server that hangs)
     /// is an outage. The insert runs in a task of its own that is abandoned, not awaited, when time is up: a driver
     /// that ignores cancellation must not hold the writer. If it completes later, the retry skips the rows it stored.
-    /// At most one abandoned insert is left behind: the next attempt first waits (as long) for it to finish, so a
-    /// database that is only slow (a machine at full load) never has a growing queue of retries ahead of the writer,
-    /// each one timing out behind the ones before it.
     private func insert(_ rows: [Interaction]) async throws {
         let store = self.store
-        let patience = configuration.writeTimeout
-        if let earlier = state.withLock({ $0.abandonedInsert }) {
-            do {
-                try await withPatience(patience) { try await earlier.task.value }
-                state.withLock { $0.abandonedInsert = nil }
-                // The retry is of the same records (the oldest ones): if the late insert held them all, they are stored.
-                if rows.allSatisfy({ earlier.ids.contains($0.id) }) { return }
-            } catch let slow as NoAnswerInTime {
-                throw StoreError.unavailable(slow.description)
-            } catch {
-                // It failed: nothing of it is left running, and this attempt goes on.
-                state.withLock { $0.abandonedInsert = nil }
-            }
-        }
-        let attempt = Task { try await store.insertInteractions(rows) }
         do {
-            try await withPatience(patience) { try await attempt.value }
+            try await withPatience(configuration.writeTimeout) { try await store.insertInteractions(rows) }
         } catch let slow as NoAnswerInTime {
-            state.withLock { $0.abandonedInsert = (attempt, Set(rows.map(\.id))) }
             throw StoreError.unavailable(slow.description)
         }
     }

@@ -10,9 +10,6 @@ final class AsyncSerialLock: Sendable {
 
     private let state = Mutex(State())
 
-    /// How many are waiting for the lock (for tests).
-    var waiting: Int { state.withLock { $0.waiters.count } }
-
     /// Runs `body` with the lock held.
     func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await acquire()
