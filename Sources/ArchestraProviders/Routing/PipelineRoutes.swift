@@ -60,7 +60,9 @@ extension RouteClassifier {
             guard rest.count == 2, rest.first == "models", let last = rest.last, let colon = last.lastIndex(of: ":") else { return nil }
             let model = String(last[..<colon])
             let action = String(last[last.index(after: colon)...])
-            guard !model.isEmpty, !model.contains(":"), action == "generateContent" || action == "streamGenerateContent" else { return nil }
+            // A model named `.` or `..` would put a dot segment's name into the provider's path: not a model.
+            guard !model.isEmpty, model != ".", model != "..", !model.contains(":"),
+                  action == "generateContent" || action == "streamGenerateContent" else { return nil }
             return (.geminiGenerateContent, (model, action))
         }
     }
