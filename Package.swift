@@ -48,7 +48,9 @@ let package = Package(
         ),
         .target(
             name: "ArchestraStoreSQLite",
-            dependencies: ["ArchestraStore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+            dependencies: [
+                "ArchestraStore", .product(name: "SQLiteNIO", package: "sqlite-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "ArchestraStorePostgres",

@@ -2,10 +2,16 @@ import ArchestraCore
 import ArchestraStore
 import Foundation
 import Logging
+import NIOPosix
 import SQLiteNIO
 import Synchronization
 
 /// The embedded store: one SQLite file (or memory), one connection, operations serialised in arrival order.
+///
+/// SQLite's calls block their thread, so the connection gets a thread of its own rather than NIO's shared blocking
+/// pool: there, a few large requests being judged (or a file lock waited on) would hold back every database
+/// operation of the gateway, the log writer's included. One thread is enough: the connection runs one operation at
+/// a time anyway.
 public final class SQLiteStore: Store {
     /// Where the database lives.
     public enum Location: Sendable, Equatable {
@@ -16,9 +22,11 @@ public final class SQLiteStore: Store {
     let connection: SQLiteConnection
     let lock = AsyncSerialLock()
     private let closed = Mutex(false)
+    private let thread: NIOThreadPool
 
-    private init(connection: SQLiteConnection) {
+    private init(connection: SQLiteConnection, thread: NIOThreadPool) {
         self.connection = connection
+        self.thread = thread
     }
 
     /// Opens (creating if needed) the database and turns on foreign keys and WAL.
@@ -28,9 +36,13 @@ public final class SQLiteStore: Store {
         case .memory: storage = .memory
         case .file(let path): storage = .file(path: path)
         }
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
         do {
-            let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
-            let store = SQLiteStore(connection: connection)
+            let connection = try await SQLiteConnection.open(
+                storage: storage, threadPool: thread, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()
+            )
+            let store = SQLiteStore(connection: connection, thread: thread)
             _ = try await connection.query("PRAGMA foreign_keys = ON")
             if case .file = location {
                 _ = try await connection.query("PRAGMA journal_mode = WAL")
@@ -39,6 +51,7 @@ public final class SQLiteStore: Store {
             }
             return store
         } catch {
+            try? await thread.shutdownGracefully()
             throw StoreError.unavailable("cannot open SQLite database: \(error)")
         }
     }
@@ -101,6 +114,9 @@ public final class SQLiteStore: Store {
     public func shutdown() async throws {
         guard closed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
         // Under the lock, so a write still in progress finishes before the connection goes away.
-        try await Task.detached { [lock, connection] in try await lock.withLock { try await connection.close() } }.value
+        try await Task.detached { [lock, connection, thread] in
+            try await lock.withLock { try await connection.close() }
+            try await thread.shutdownGracefully()
+        }.value
     }
 }
