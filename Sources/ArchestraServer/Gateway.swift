@@ -18,6 +18,9 @@ public struct Gateway: Sendable {
 
     /// Turns `/ready` to 503 (a load balancer stops sending) while requests are still served.
     public func beginDraining() { readiness.beginDraining() }
+
+    /// Waits until startup (migrations, the first loads) is over, at most `timeout`; false when it was not.
+    public func waitUntilStarted(timeout: Duration) async -> Bool { await readiness.waitUntilStarted(timeout: timeout) }
 }
 
 /// What the gateway takes from outside besides its configuration: time, identity and, for tests, the transport
@@ -30,6 +33,13 @@ public struct GatewayDependencies: Sendable {
     /// The real clock and random ids; pipeline calls go to the providers (or the canned replies in mock mode).
     public static var system: GatewayDependencies {
         GatewayDependencies(clock: SystemWallClock(), ids: RandomIdentifierSource(), pipelineTransport: nil)
+    }
+
+    /// These dependencies with another clock (an embedding host's, or a test's that controls calendar windows).
+    public func with(clock: any WallClock) -> GatewayDependencies {
+        var copy = self
+        copy.clock = clock
+        return copy
     }
 }
 

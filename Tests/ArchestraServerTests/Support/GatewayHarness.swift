@@ -141,15 +141,22 @@ func withGateway(
     environment overrides: [String: String] = [:],
     logger: Logger = quietLogger,
     logWriter: InteractionLogWriter.Configuration = .init(maxBatchSize: 100, flushInterval: .milliseconds(5), capacity: 1000),
+    clock: (any WallClock)? = nil,
     _ body: @Sendable (LiveGateway) async throws -> Void
 ) async throws {
     let environment = testEnvironment(upstream: upstream, overrides)
     let config = try AppConfig.parse(environment: environment)
-    let gateway = try await buildGateway(config: config, logger: logger, logWriterConfiguration: logWriter)
+    let gateway = try await buildGateway(
+        config: config, logger: logger, logWriterConfiguration: logWriter,
+        dependencies: clock.map { GatewayDependencies.system.with(clock: $0) } ?? .system
+    )
     // A failing test body must still end in a graceful shutdown: an error escaping `test(.live)` cancels the
     // application instead, which is not the path under test (and leaves the SQLite connection open).
     let failure: (any Error)? = try await gateway.application.test(.live) { client in
         guard let port = client.port else { return HarnessError.noPort }
+        // Tests are about serving: a start slowed by the suites running beside it must not eat into the time their
+        // requests are given.
+        guard await gateway.waitUntilStarted(timeout: .seconds(60)) else { return HarnessError.notStarted }
         let reconnecting = ReconnectingClient(port: port)
         var live = LiveGateway(gateway: gateway, client: reconnecting, port: port)
         live.adminToken = environment["ARCHESTRA_ADMIN_TOKEN"]
@@ -176,6 +183,8 @@ var gatewayPostgresURL: String? {
 enum HarnessError: Error {
     /// The live test framework did not report the server's port.
     case noPort
+    /// The gateway did not finish starting.
+    case notStarted
 }
 
 /// Runs a fake provider and a gateway pointed at it.
