@@ -77,16 +77,17 @@ public final class InteractionLogWriter: Service, Sendable {
         var backlog: Int { memoryCount + spilled }
     }
 
-    private let store: any Store
+    private let store: any InteractionSink
     private let configuration: Configuration
     private let logger: Logger
     private let observer: (any InteractionLogObserver)?
     private let health: StoreHealth?
     private let state: Mutex<State>
+    private let patience: Mutex<InsertPatience>
 
     /// Opens the spill file when one is configured (what an earlier run left there is written first).
     public init(
-        store: any Store, configuration: Configuration = .init(), logger: Logger, observer: (any InteractionLogObserver)? = nil,
+        store: any InteractionSink, configuration: Configuration = .init(), logger: Logger, observer: (any InteractionLogObserver)? = nil,
         health: StoreHealth? = nil
     ) throws {
         self.store = store
@@ -106,6 +107,7 @@ public final class InteractionLogWriter: Service, Sendable {
             }
         }
         state = Mutex(initial)
+        patience = Mutex(InsertPatience(base: configuration.writeTimeout))
         observer?.bufferChanged(memory: 0, spilled: initial.spilled)
     }
 
@@ -466,11 +468,15 @@ public final class InteractionLogWriter: Service, Sendable {
 
     /// One insert, bounded: a database that does not answer (a connection that cannot be made, a server that hangs)
     /// is an outage. The insert runs in a task of its own that is abandoned, not awaited, when time is up: a driver
-    /// that ignores cancellation must not hold the writer. If it completes later, the retry skips the rows it stored.
+    /// that ignores cancellation must not hold the writer. If it completes later, the retry skips the rows it stored,
+    /// and the writer learns the database is slow rather than away (`InsertPatience`).
     private func insert(_ rows: [Interaction]) async throws {
-        let store = self.store
+        let started = ContinuousClock.now
         do {
-            try await withPatience(configuration.writeTimeout) { try await store.insertInteractions(rows) }
+            try await withPatience(patience.withLock { $0.current }) { [self] in
+                try await store.insertInteractions(rows)
+                patience.withLock { $0.insertFinished(after: .now - started) }
+            }
         } catch let slow as NoAnswerInTime {
             throw StoreError.unavailable(slow.description)
         }

@@ -68,8 +68,15 @@ public struct InteractionPage: Sendable {
     }
 }
 
+/// Where the log writer puts interaction records: all it needs of a store.
+public protocol InteractionSink: Sendable {
+    /// Stores a batch of interactions in one round trip where the engine allows it; rows already stored (same id)
+    /// are skipped, so a batch may be written again after an insert whose outcome was not known.
+    func insertInteractions(_ interactions: [Interaction]) async throws
+}
+
 /// The persistence the platform needs; one implementation per database engine, one conformance suite for all.
-public protocol Store: PolicyStore, DualLLMStore, ContinuationStore, VirtualKeyStore, SQLDatabase {
+public protocol Store: PolicyStore, DualLLMStore, ContinuationStore, VirtualKeyStore, InteractionSink, SQLDatabase {
     /// Creates or upgrades the schema; safe to run at every start and from several instances.
     func migrate() async throws
 
@@ -98,8 +105,6 @@ public protocol Store: PolicyStore, DualLLMStore, ContinuationStore, VirtualKeyS
     /// Overwrites the trust flags and update time; false if the tool does not exist.
     func updateToolFlags(_ tool: Tool) async throws -> Bool
 
-    /// Stores a batch of interactions in one round trip where the engine allows it.
-    func insertInteractions(_ interactions: [Interaction]) async throws
     /// A page of interactions.
     func listInteractions(_ query: InteractionQuery) async throws -> InteractionPage
     /// The interaction with this id.
