@@ -130,6 +130,27 @@ struct OperationsTests {
         }
     }
 
+    @Test("A key revoked just before the database stops answering is refused: after a change the keys are read again at once")
+    func revokedKeyThenOutage() async throws {
+        try await withGateway(environment: Self.mock, logWriter: Self.writer()) { live in
+            let (_, secret, keyId) = try await VirtualKeyTests.issue(live)
+            let call = { try await live.sendJSON(.post, "/v1/openai/chat/completions", chatBody(), headers: [.authorization: "Bearer \(secret)"]) }
+            #expect(try await call().status == .ok)
+            #expect(try await live.send(.delete, "/api/keys/\(keyId)").status == .ok)
+            // The reload the change set off, awaited as a state (no request has asked for the keys since); without
+            // it the wait ends after 10 s and the request below is let in.
+            for _ in 0..<10_000 where !live.gateway.keys.isCurrent { try await Task.sleep(for: .milliseconds(1)) }
+            let release = ScenarioReleaseGate()
+            let holder = try await Self.holdDatabase(live, until: release)
+            // Read lazily, the keys from before the revocation would have answered here, and let the key in.
+            let refused = try await call()
+            #expect(refused.status == .unauthorized, "\(refused.bodyText)")
+            #expect(refused.bodyText.contains("revoked"), "\(refused.bodyText)")
+            release.release()
+            try await holder.value
+        }
+    }
+
     @Test("With overflow=reject a full buffer answers new requests 503 with Retry-After, counted; room again serves them")
     func rejectWhenFull() async throws {
         try await withGateway(environment: Self.mock, logWriter: Self.writer(capacity: 3)) { live in

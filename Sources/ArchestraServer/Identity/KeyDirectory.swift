@@ -73,14 +73,21 @@ final class KeyDirectory: Service, Sendable {
         return loaded
     }
 
-    /// Drops the snapshot; the next check reloads it.
+    /// Drops the snapshot and reads the keys again at once, not at the next check. Were the database to stop
+    /// answering between a revocation and that check, the snapshot from before would answer for it, and accept the
+    /// revoked key; read right away, while the database that just announced the change still answers, the window
+    /// shrinks to one round trip.
     func invalidate() {
         state.withLock { state in
             if let current = state.byPrefix { state.stale = current }
             state.byPrefix = nil
             state.generation &+= 1
         }
+        Task { _ = try? await self.snapshot() }
     }
+
+    /// Whether the keys in memory are the database's since the last change (not the snapshot from before it).
+    var isCurrent: Bool { state.withLock { $0.byPrefix != nil } }
 
     /// Writes the last-use times gathered since the previous write.
     func flushUses() async {
