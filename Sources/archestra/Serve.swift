@@ -3,6 +3,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -22,6 +24,13 @@ struct Serve: AsyncParsableCommand {
             config = try AppConfig.parse(environment: ProcessInfo.processInfo.environment, overrides: overrides)
         } catch {
             fail("invalid configuration: \(error)")
+        }
+        if config.eventLoopExecutor {
+            // Before the gateway starts any task: from here on, a request's work stays on the event loop thread
+            // that reads and writes its connection instead of hopping to Swift's own pool and back (about 15 % of
+            // the CPU per request on keep-alive connections). Nothing on the request path blocks its thread: large
+            // bodies and SQLite run on threads of their own.
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         let logger = makeLogger(format: config.logFormat)
         let gateway: Gateway

@@ -34,6 +34,7 @@ extension AppConfig {
             ("ARCHESTRA_ALLOW_UNJUDGED_ROUTES", "\(forwardUnjudgedRoutes)"),
             ("BENCHMARK_MOCK_MODE", "\(mockMode)"),
             ("ARCHESTRA_WEB_UI", "\(webUI)"),
+            ("ARCHESTRA_EVENT_LOOP_EXECUTOR", "\(eventLoopExecutor)"),
             ("ARCHESTRA_MAX_BODY_BYTES", "\(maxBodyBytes)"),
             ("ARCHESTRA_MAX_UPSTREAM_BODY_BYTES", "\(maxUpstreamBodyBytes)"),
             ("ARCHESTRA_MAX_MESSAGES", "\(requestLimits.maxMessages)"),
