@@ -27,9 +27,9 @@ struct Serve: AsyncParsableCommand {
         }
         if config.eventLoopExecutor {
             // Before the gateway starts any task: from here on, a request's work stays on the event loop thread
-            // that reads and writes its connection instead of hopping to Swift's own pool and back (about 15 % of
-            // the CPU per request on keep-alive connections). Nothing on the request path blocks its thread: large
-            // bodies and SQLite run on threads of their own.
+            // that reads and writes its connection instead of hopping to Swift's own pool and back (about 14 % of
+            // the CPU per request on keep-alive connections). Parsing and judging large bodies, and SQLite, still
+            // run on threads of their own; what remains of a very large request's work delays other connections.
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         let logger = makeLogger(format: config.logFormat)

@@ -33,17 +33,17 @@ struct EffectiveSettingsTests {
         ("ARCHESTRA_ON_LOG_OVERFLOW", "drop", "drop"),
         ("ARCHESTRA_INTERACTION_RETENTION_DAYS", "30", "30"),
         ("ARCHESTRA_DB_POOL_SIZE", "7", "7"),
-        ("ARCHESTRA_EVENT_LOOP_EXECUTOR", "false", "false"),
+        ("ARCHESTRA_EVENT_LOOP_EXECUTOR", "true", "true"),
     ])
     func values(variable: String, set: String, shown: String) throws {
         let settings = try AppConfig.parse(environment: [variable: set]).effectiveSettings
         #expect(settings.first { $0.variable == variable }?.value == shown)
     }
 
-    @Test("The event loops run Swift's tasks unless ARCHESTRA_EVENT_LOOP_EXECUTOR=false; another value is refused at start")
+    @Test("The event loops run Swift's tasks only with ARCHESTRA_EVENT_LOOP_EXECUTOR=true; another value is refused at start")
     func eventLoopExecutor() throws {
-        #expect(try AppConfig.parse(environment: [:]).eventLoopExecutor)
-        #expect(try !AppConfig.parse(environment: ["ARCHESTRA_EVENT_LOOP_EXECUTOR": "false"]).eventLoopExecutor)
+        #expect(try !AppConfig.parse(environment: [:]).eventLoopExecutor)
+        #expect(try AppConfig.parse(environment: ["ARCHESTRA_EVENT_LOOP_EXECUTOR": "true"]).eventLoopExecutor)
         #expect(throws: ConfigError.self) { try AppConfig.parse(environment: ["ARCHESTRA_EVENT_LOOP_EXECUTOR": "sometimes"]) }
     }
 

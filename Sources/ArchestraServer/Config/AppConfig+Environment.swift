@@ -74,7 +74,7 @@ extension AppConfig {
             upstreamConnectionsPerHost: try env.integer("ARCHESTRA_UPSTREAM_CONNECTIONS_PER_HOST", default: 256, range: 1...100_000),
             limitSyncInterval: .milliseconds(try env.integer("ARCHESTRA_LIMIT_SYNC_INTERVAL_MS", default: 1_000, range: 50...60_000)),
             webUI: env.value("ARCHESTRA_WEB_UI") == nil ? true : try env.flag("ARCHESTRA_WEB_UI"),
-            eventLoopExecutor: env.value("ARCHESTRA_EVENT_LOOP_EXECUTOR") == nil ? true : try env.flag("ARCHESTRA_EVENT_LOOP_EXECUTOR")
+            eventLoopExecutor: try env.flag("ARCHESTRA_EVENT_LOOP_EXECUTOR")
         )
         if !isLoopback(host), adminToken == nil, try !env.flag("ARCHESTRA_ALLOW_OPEN_ADMIN") {
             throw ConfigError(

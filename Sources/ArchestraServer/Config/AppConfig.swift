@@ -126,8 +126,9 @@ public struct AppConfig: Sendable {
     /// Whether the web UI is served (off: the proxy and the JSON API only).
     public var webUI = true
     /// Whether `archestra serve` runs Swift's tasks on NIO's event loop threads instead of a pool of their own:
-    /// a request's work then stays on the thread that reads and writes its connection.
-    public var eventLoopExecutor = true
+    /// a request's work then stays on the thread that reads and writes its connection (less CPU per request), but
+    /// the synchronous parts of a very large request then hold up other connections' I/O for longer.
+    public var eventLoopExecutor = false
 
     /// The log line printed at start: address, store, modes; never a secret.
     public var startupSummary: String {
