@@ -49,9 +49,10 @@ struct PolicyDirectoryTests {
             return PolicySnapshot(tools: ["v\(version)": .init()])
         }
 
-        /// Waits until `count` loads have started (each await yields to the tasks that start them).
+        /// Waits until `count` loads have started, at most about 10 s; a test that never gets there fails on what
+        /// it checks next instead of spinning on past its time limit.
         func waitForStarted(_ count: Int) async {
-            while started < count { await Task.yield() }
+            for _ in 0..<10_000 where started < count && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(1)) }
         }
     }
 
