@@ -46,7 +46,11 @@ final class PolicyDirectory: Sendable {
             return (nil, load, state.generation, stale)
         }
         if let cached { return cached }
-        guard let load else { return stale! }
+        guard let load else {
+            // No load was started: the database is away and the snapshot from before answers.
+            guard let stale else { throw StoreError.unavailable("database unreachable") }
+            return stale
+        }
         let loaded: PolicySnapshot
         do {
             // Bounded only when the snapshot known before can answer instead; otherwise the request waits for it.
