@@ -68,6 +68,8 @@ public final class PostgresStore: Store, Service {
     }
 
     public func migrate() async throws {
+        // Instances starting together would otherwise queue behind the lock below only to find nothing to do.
+        if await isMigrated() { return }
         try await transaction { connection in
             // One instance migrates at a time; the others wait and then find nothing to do.
             // No digit separators in SQL numbers: PostgreSQL before 16 rejects them.
@@ -87,6 +89,16 @@ public final class PostgresStore: Store, Service {
                 try await connection.query("INSERT INTO schema_migrations (version) VALUES (\(index + 1))", logger: logger)
             }
         }
+    }
+
+    /// Whether every migration is applied already: one read, no lock. Any failure (no table yet, for one) leaves the
+    /// answer to the locked path.
+    private func isMigrated() async -> Bool {
+        let count = PostgresSchema.migrations.count
+        guard let rows = try? await query("SELECT count(*) FROM schema_migrations WHERE version BETWEEN 1 AND \(count)"),
+              let applied = try? rows.first?.decode(Int.self)
+        else { return false }
+        return applied == count
     }
 
     public func shutdown() async throws {}
