@@ -29,6 +29,8 @@ public struct GatewayDependencies: Sendable {
     var clock: any WallClock
     var ids: any IdentifierSource
     var pipelineTransport: (any UpstreamTransport)?
+    /// How often the time each virtual key was last used is written.
+    var keyUseFlushInterval: Duration = .seconds(10)
 
     /// The real clock and random ids; pipeline calls go to the providers (or the canned replies in mock mode).
     public static var system: GatewayDependencies {
@@ -39,6 +41,13 @@ public struct GatewayDependencies: Sendable {
     public func with(clock: any WallClock) -> GatewayDependencies {
         var copy = self
         copy.clock = clock
+        return copy
+    }
+
+    /// These dependencies with last-use times written at another interval (a test's that must see them unwritten).
+    public func with(keyUseFlushInterval: Duration) -> GatewayDependencies {
+        var copy = self
+        copy.keyUseFlushInterval = keyUseFlushInterval
         return copy
     }
 }
@@ -80,7 +89,9 @@ public func buildGateway(
     let readiness = Readiness(health: health)
     let clock = dependencies.clock
     let ids = dependencies.ids
-    let keys = KeyDirectory(store: store, clock: clock, logger: logger, health: health)
+    let keys = KeyDirectory(
+        store: store, clock: clock, logger: logger, health: health, useFlushInterval: dependencies.keyUseFlushInterval
+    )
     let limits = LimitGuard(store: store, logger: logger)
     let pipelineTransport = dependencies.pipelineTransport
         ?? (config.mockMode ? CannedTransport.benchmarkMock(clock: clock) : transport)

@@ -266,7 +266,9 @@ struct VirtualKeyTests {
 
     @Test("the last use is written off the request path")
     func lastUse() async throws {
-        try await withUpstreamAndGateway(environment: Self.serverKeys) { fake, live in
+        // No periodic write during the test: however slowly it runs, only the explicit flush below may write.
+        let dependencies = GatewayDependencies.system.with(keyUseFlushInterval: .seconds(3_600))
+        try await withUpstreamAndGateway(environment: Self.serverKeys, dependencies: dependencies) { fake, live in
             fake.setFallback(.json(upstreamCompletion))
             let (_, secret, id) = try await Self.issue(live)
             #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: [.authorization: "Bearer \(secret)"], body: chatBody()).status == .ok)

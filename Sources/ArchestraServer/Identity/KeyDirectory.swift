@@ -31,9 +31,13 @@ final class KeyDirectory: Service, Sendable {
     private let health: StoreHealth
     private let state = Mutex(State())
     /// How often last-use times are written.
-    static let useFlushInterval: Duration = .seconds(10)
+    private let useFlushInterval: Duration
 
-    init(store: any Store, clock: any WallClock, logger: Logger, health: StoreHealth = StoreHealth()) {
+    init(
+        store: any Store, clock: any WallClock, logger: Logger, health: StoreHealth = StoreHealth(),
+        useFlushInterval: Duration = .seconds(10)
+    ) {
+        self.useFlushInterval = useFlushInterval
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -108,7 +112,7 @@ final class KeyDirectory: Service, Sendable {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: Self.useFlushInterval)
+                try? await Task.sleep(for: self.useFlushInterval)
                 await self.flushUses()
             }
         }

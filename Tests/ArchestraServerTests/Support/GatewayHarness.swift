@@ -142,13 +142,14 @@ func withGateway(
     logger: Logger = quietLogger,
     logWriter: InteractionLogWriter.Configuration = .init(maxBatchSize: 100, flushInterval: .milliseconds(5), capacity: 1000),
     clock: (any WallClock)? = nil,
+    dependencies: GatewayDependencies = .system,
     _ body: @Sendable (LiveGateway) async throws -> Void
 ) async throws {
     let environment = testEnvironment(upstream: upstream, overrides)
     let config = try AppConfig.parse(environment: environment)
     let gateway = try await buildGateway(
         config: config, logger: logger, logWriterConfiguration: logWriter,
-        dependencies: clock.map { GatewayDependencies.system.with(clock: $0) } ?? .system
+        dependencies: clock.map { dependencies.with(clock: $0) } ?? dependencies
     )
     // A failing test body must still end in a graceful shutdown: an error escaping `test(.live)` cancels the
     // application instead, which is not the path under test (and leaves the SQLite connection open).
@@ -191,10 +192,11 @@ enum HarnessError: Error {
 func withUpstreamAndGateway(
     environment: [String: String] = [:],
     logger: Logger = quietLogger,
+    dependencies: GatewayDependencies = .system,
     _ body: @Sendable (FakeUpstream, LiveGateway) async throws -> Void
 ) async throws {
     try await FakeUpstream.with { fake in
-        try await withGateway(upstream: fake, environment: environment, logger: logger) { live in
+        try await withGateway(upstream: fake, environment: environment, logger: logger, dependencies: dependencies) { live in
             try await body(fake, live)
         }
     }
