@@ -59,26 +59,44 @@ public enum StoredJSON {
         return (try? JSONParser.parse(String(decoding: bytes[bytes.startIndex...end], as: UTF8.self)))?.stringValue
     }
 
-    /// The base64 payload when `text` is exactly a wrapper object (any whitespace, as PostgreSQL may re-render it).
+    /// The base64 payload when `text` is exactly a wrapper object (any JSON whitespace, as PostgreSQL may re-render
+    /// it). Read on bytes: every stored and every read document passes through here.
     static func wrappedPayload(_ text: String) -> String? {
-        var rest = Substring(text).drop(while: \.isWhitespace)
-        guard rest.hasPrefix("{") else { return nil }
-        rest = rest.dropFirst().drop(while: \.isWhitespace)
-        let quotedKey = "\"\(wrapperKey)\""
-        guard rest.hasPrefix(quotedKey) else { return nil }
-        rest = rest.dropFirst(quotedKey.count).drop(while: \.isWhitespace)
-        guard rest.hasPrefix(":") else { return nil }
-        rest = rest.dropFirst().drop(while: \.isWhitespace)
-        guard rest.hasPrefix("\""), let close = rest.dropFirst().firstIndex(of: "\"") else { return nil }
-        let payload = rest[rest.index(after: rest.startIndex)..<close]
-        guard payload.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "/" || $0 == "=" }) else { return nil }
-        let tail = rest[rest.index(after: close)...].drop(while: \.isWhitespace)
-        return tail == "}" ? String(payload) : nil
+        let bytes = text.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        func isBase64(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="):
+                return true
+            default:
+                return false
+            }
+        }
+        var rest = bytes[...].drop(while: isSpace)
+        func take(_ expected: String) -> Bool {
+            guard rest.starts(with: expected.utf8) else { return false }
+            rest = rest.dropFirst(expected.utf8.count).drop(while: isSpace)
+            return true
+        }
+        guard take("{"), take("\"\(wrapperKey)\""), take(":"), rest.first == UInt8(ascii: "\"") else { return nil }
+        let payload = rest.dropFirst().prefix(while: isBase64)
+        rest = rest[payload.endIndex...]
+        guard rest.first == UInt8(ascii: "\"") else { return nil }
+        rest = rest.dropFirst().drop(while: isSpace)
+        guard rest.elementsEqual(CollectionOfOne(UInt8(ascii: "}"))) else { return nil }
+        return String(Substring(payload))
     }
 
     /// A `\u0000` escape or a surrogate escape that is not half of a high-low pair, inside a string.
     static func hasUnstorableEscape(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8(hasUnstorableEscape(in:))
+    }
+
+    private static func hasUnstorableEscape(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Most documents have no \u escape at all.
+        guard bytes.firstIndex(of: UInt8(ascii: "\\")) != nil else { return false }
         var index = 0
         var inString = false
         while index < bytes.count {
@@ -116,7 +134,7 @@ public enum StoredJSON {
         return false
     }
 
-    private static func hex4(_ bytes: [UInt8], at start: Int) -> UInt32? {
+    private static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> UInt32? {
         guard start + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for byte in bytes[start..<start + 4] {

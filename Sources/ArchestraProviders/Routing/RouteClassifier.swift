@@ -12,10 +12,13 @@ import ArchestraCore
 public enum RouteClassifier {
     /// Classifies a raw request target (path and query, still percent-encoded).
     public static func classify(method: String, target: String, provider: Provider, forwardUnjudged: Bool = false) -> ProxyRoute {
+        // Bytes, not characters: every request is classified, and the path is ASCII unless it is refused anyway.
         let (path, query) = split(target)
         let prefix = "/v1/\(provider.rawValue)/"
-        guard path.hasPrefix(prefix) else { return .refused(RouteRefusal(status: 404, message: "Route not found")) }
-        let segments = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard path.utf8.starts(with: prefix.utf8) else { return .refused(RouteRefusal(status: 404, message: "Route not found")) }
+        let segments = path.utf8.dropFirst(prefix.utf8.count)
+            .split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { String(Substring($0)) }
         if let problem = segments.lazy.compactMap(problem(with:)).first { return .refused(.malformed(problem)) }
         let shape = RouteShape(segments: segments, provider: provider)
         let writes = method == "POST" || method == "PUT" || method == "PATCH"
@@ -35,8 +38,8 @@ public enum RouteClassifier {
     /// Path and query of a request target; a fragment (never sent by a real client) stays in the path and is
     /// refused with it.
     static func split(_ target: String) -> (path: Substring, query: Substring?) {
-        guard let mark = target.firstIndex(of: "?") else { return (target[...], nil) }
-        return (target[..<mark], target[target.index(after: mark)...])
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target[...], nil) }
+        return (target[..<mark], target[target.utf8.index(after: mark)...])
     }
 
     /// Why a path segment is refused, or nil for a plain one.
@@ -87,7 +90,7 @@ struct RouteShape {
 enum UUIDText {
     /// 8-4-4-4-12 hex digits.
     static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        let bytes = text.utf8
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {
             if index == 8 || index == 13 || index == 18 || index == 23 {
