@@ -14,9 +14,12 @@ final class GatewayMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     /// swift-metrics handles by family and label values: creating one per update costs an allocation and a
     /// registry lookup under its lock, which showed in the request profile.
-    private let timers = Mutex<[String: Metrics.Timer]>([:])
-    private let counters = Mutex<[String: Metrics.Counter]>([:])
-    private let amounts = Mutex<[String: Metrics.FloatingPointCounter]>([:])
+    private let timers = Mutex<[HandleKey: Metrics.Timer]>([:])
+    private let counters = Mutex<[HandleKey: Metrics.Counter]>([:])
+    private let amounts = Mutex<[HandleKey: Metrics.FloatingPointCounter]>([:])
+    /// Updated with every record queued or written.
+    private let queueDepth: Metrics.Gauge
+    private let spilledRecords: Metrics.Gauge
     /// Keeps the label values clients choose (model, agent, tool) from growing the series without bound.
     let labels: LabelBudget
     /// This instance's gateway overhead, for the UI's percentiles.
@@ -45,19 +48,24 @@ final class GatewayMetrics: Sendable {
         factory.valueHistogramBuckets["archestra_interaction_log_batch_size"] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]
         factory.durationHistogramBuckets["llm_time_to_first_token_seconds"] = Self.firstTokenBuckets
         self.factory = factory
+        queueDepth = Metrics.Gauge(label: "archestra_interaction_log_queue_depth", factory: factory)
+        spilledRecords = Metrics.Gauge(label: "archestra_interaction_log_spilled_records", factory: factory)
     }
 
-    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
-        var key = label
-        for (_, value) in dimensions {
-            key.append("\u{1}")
-            key.append(value)
+    /// A family and its label values (the names are fixed per family): hashed as they are, with no key text built
+    /// per update.
+    private struct HandleKey: Hashable {
+        let label: String
+        let values: [String]
+
+        init(_ label: String, _ dimensions: [(String, String)]) {
+            self.label = label
+            values = dimensions.map(\.1)
         }
-        return key
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)] = []) -> Metrics.Timer {
-        let key = Self.key(label, dimensions)
+        let key = HandleKey(label, dimensions)
         return timers.withLock { timers in
             if let timer = timers[key] { return timer }
             let timer = Metrics.Timer(label: label, dimensions: dimensions, factory: factory)
@@ -67,7 +75,7 @@ final class GatewayMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
-        let key = Self.key(label, dimensions)
+        let key = HandleKey(label, dimensions)
         return counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = Metrics.Counter(label: label, dimensions: dimensions, factory: factory)
@@ -77,7 +85,7 @@ final class GatewayMetrics: Sendable {
     }
 
     private func amount(_ label: String, _ dimensions: [(String, String)]) -> Metrics.FloatingPointCounter {
-        let key = Self.key(label, dimensions)
+        let key = HandleKey(label, dimensions)
         return amounts.withLock { amounts in
             if let counter = amounts[key] { return counter }
             let counter = Metrics.FloatingPointCounter(label: label, dimensions: dimensions, factory: factory)
@@ -188,8 +196,8 @@ struct LLMCallLabels: Sendable {
 
 extension GatewayMetrics: InteractionLogObserver {
     func bufferChanged(memory: Int, spilled: Int) {
-        Gauge(label: "archestra_interaction_log_queue_depth", factory: factory).record(memory + spilled)
-        Gauge(label: "archestra_interaction_log_spilled_records", factory: factory).record(spilled)
+        queueDepth.record(memory + spilled)
+        spilledRecords.record(spilled)
     }
 
     func recordsDropped(_ count: Int) {
