@@ -83,9 +83,19 @@ struct JSONParserTests {
     @Test("Invalid UTF-8 inside a string is rejected", arguments: [
         [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
         [0x22, 0x5C, 0x6E, 0xFE, 0x22],
+        // A truncated four-byte sequence is repaired to one U+FFFD of the same length: still refused.
+        [0x22, 0xF0, 0x90, 0x80, 0x22], [0x22, 0x5C, 0x6E, 0xF0, 0x90, 0x80, 0x22], [0x22, 0x61, 0xE2, 0x82, 0x22],
     ] as [[UInt8]])
     func invalidUTF8(bytes: [UInt8]) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
+    }
+
+    @Test("Valid UTF-8 strings read back unchanged, with and without escapes", arguments: [
+        "é", "日本語", "a😀b", "\u{10FFFF}", "mixed ascii and ü", "\u{7F}\u{80}\u{7FF}\u{800}\u{FFFF}\u{10000}",
+    ])
+    func validUTF8(text: String) throws {
+        #expect(try JSONParser.parse(Array(("\"" + text + "\"").utf8)) == .string(text))
+        #expect(try JSONParser.parse(Array(("\"\\n" + text + "\"").utf8)) == .string("\n" + text))
     }
 
     @Test("The error offset points at the problem")
