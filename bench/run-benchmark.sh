@@ -27,6 +27,9 @@ Options:
   --warmup N                unmeasured requests per scenario before its runs (default: 300)
   --log-level LEVEL         gateway LOG_LEVEL (default: warning, so logging to a pipe does
                             not become the thing measured)
+  --instructions N          requests counted by bench/instructions-per-request.sh (valgrind)
+                            for the gateway and the reference, appended to the summary
+                            (default: 2000; 0 skips the count)
   --skip-build              use the existing release binaries
   --help                    this text
 
@@ -42,6 +45,7 @@ SCENARIOS="simple_chat chat_with_tools tainted_context responses_with_tools"
 WARMUP=300
 LOG_LEVEL_OPT=warning
 SKIP_BUILD=
+INSTRUCTION_REQUESTS=2000
 # The original measured keep-alive only at the low concurrency.
 KEEPALIVE_CONCURRENCY=10
 # ab's default of 30 s can be too short at c=500 on 2 cores when the backlog queues up.
@@ -68,6 +72,8 @@ while [[ $# -gt 0 ]]; do
         --warmup=*) WARMUP=${1#*=}; shift ;;
         --log-level) need_value "$@"; LOG_LEVEL_OPT=$2; shift 2 ;;
         --log-level=*) LOG_LEVEL_OPT=${1#*=}; shift ;;
+        --instructions) need_value "$@"; INSTRUCTION_REQUESTS=$2; shift 2 ;;
+        --instructions=*) INSTRUCTION_REQUESTS=${1#*=}; shift ;;
         --skip-build) SKIP_BUILD=1; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "error: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -78,6 +84,7 @@ done
 case $STORE in postgres | sqlite) ;; *) echo "error: --store must be postgres or sqlite" >&2; exit 2 ;; esac
 [[ $REQUESTS =~ ^[1-9][0-9]*$ ]] || { echo "error: --requests must be a positive integer" >&2; exit 2; }
 [[ $WARMUP =~ ^[0-9]+$ ]] || { echo "error: --warmup must be a non-negative integer" >&2; exit 2; }
+[[ $INSTRUCTION_REQUESTS =~ ^[0-9]+$ ]] || { echo "error: --instructions must be a non-negative integer" >&2; exit 2; }
 read -r -a CONCURRENCY_LEVELS <<<"$CONCURRENCY"
 read -r -a SCENARIO_LIST <<<"$SCENARIOS"
 [[ ${#CONCURRENCY_LEVELS[@]} -gt 0 && ${#SCENARIO_LIST[@]} -gt 0 ]] || { echo "error: empty --concurrency or --scenarios" >&2; exit 2; }
@@ -243,8 +250,22 @@ done
     echo "duration_seconds=$((SECONDS - STARTED_AT))"
 } >>"$META"
 
+# Instructions per request: the figure that does not move with the machine's load. Counted on servers of its
+# own, after the timed runs, so valgrind's slowness touches none of them.
+instructions_rc=0
+if ((INSTRUCTION_REQUESTS > 0)); then
+    log "instructions per request (valgrind, $INSTRUCTION_REQUESTS requests; about a minute)"
+    bash "$BENCH_DIR/instructions-per-request.sh" --skip-build --requests "$INSTRUCTION_REQUESTS" \
+        --out "$RUN_DIR/instructions.md" >/dev/null || instructions_rc=$?
+fi
+
 # Report before cleanup so a mismatch still leaves a complete summary; its status is ours.
 report_rc=0
 python3 "$BENCH_DIR/summarize.py" report --run-dir "$RUN_DIR" --out "$SUMMARY" || report_rc=$?
+if [[ -f $RUN_DIR/instructions.md ]]; then
+    { echo; sed 's/^# /## /' "$RUN_DIR/instructions.md"; } | tee -a "$SUMMARY"
+elif ((INSTRUCTION_REQUESTS > 0)); then
+    echo "warning: the instruction count failed (exit $instructions_rc); the timed results above stand" >&2
+fi
 log "benchmark took $((SECONDS - BENCH_STARTED_AT)) s (total with build $((SECONDS - STARTED_AT)) s)"
 exit "$report_rc"
