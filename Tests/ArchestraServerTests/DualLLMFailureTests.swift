@@ -20,7 +20,9 @@ struct DualLLMFailureTests {
             case .noContent: .json(#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"stop"}]}"#)
             case .notJSON: .text("<html>bad gateway</html>", status: 200, contentType: "text/html")
             case .timeout:
-                FakeReply(delayBeforeHead: .seconds(4), body: .bytes(Array(ScriptedReplies.text("too late", provider: .openai).utf8)))
+                // Held until the gateway has given up (the test then opens the gate): late whatever the upstream
+                // timeout, so the gateway keeps the harness's timeout, generous for every other call of the run.
+                FakeReply(holdsHead: true, body: .bytes(Array(ScriptedReplies.text("too late", provider: .openai).utf8)))
             }
         }
     }
@@ -49,7 +51,7 @@ struct DualLLMFailureTests {
     @Test("a failed call withholds the result, the request completes, nothing is cached; a later healthy run caches", arguments: cases)
     func failedRun(_ testCase: FailureCase) async throws {
         let failing = SharedValue(true)
-        try await withDualLLMGateway(environment: ["ARCHESTRA_UPSTREAM_TIMEOUT_SECONDS": "1"], handler: { call in
+        try await withDualLLMGateway(handler: { call in
             guard failing.current, call.kind == testCase.at else { return nil }
             return testCase.failure.reply
         }) { upstream, live in
@@ -57,6 +59,7 @@ struct DualLLMFailureTests {
             let body = ToolResultConversation.openAI([("call_fail", "get_emails", ToolResultConversation.injectedEmail(tag: "delta"))])
             let headers: HTTPFields = [.userAgent: "fragile", .authorization: "Bearer sk-client"]
             let response = try await live.send(.post, "/v1/openai/chat/completions", headers: headers, body: body)
+            upstream.gate.release()
             #expect(response.status == .ok)
             #expect(try response.json() == json(upstreamCompletion))
             #expect(upstream.dualLLMCalls.map(\.kind) == testCase.expectedCalls)

@@ -191,11 +191,14 @@ struct FaultTests {
 
     @Test("provider slower than ARCHESTRA_UPSTREAM_TIMEOUT_SECONDS → 504 upstream_timeout, recorded")
     func providerTimeout() async throws {
-        try await withUpstreamAndGateway(environment: ["ARCHESTRA_UPSTREAM_TIMEOUT_SECONDS": "1"]) { fake, live in
+        // The reply is held until the gateway gave up on it: a timeout whatever the upstream timeout, so the gateway
+        // keeps the harness's, generous for the call after it.
+        try await withUpstreamAndGateway { fake, live in
             var slow = FakeReply.json(upstreamCompletion)
-            slow.delayBeforeHead = .seconds(3)
+            slow.holdsHead = true
             fake.enqueue(slow)
             let response = try await live.send(.post, "/v1/openai/chat/completions", body: chatBody())
+            fake.gate.release()
             expectGatewayError(response, status: .gatewayTimeout, type: "upstream_timeout")
             #expect(fake.requests.count == 1)
             let record = try await live.onlyInteraction()
@@ -211,11 +214,22 @@ struct FaultTests {
 
     @Test("the upstream timeout does not cut a stream that already started")
     func timeoutDoesNotCutStartedStream() async throws {
-        try await withUpstreamAndGateway(environment: ["ARCHESTRA_UPSTREAM_TIMEOUT_SECONDS": "1"]) { fake, live in
+        // The stream's head has a generous timeout to arrive in; then the stream stops, held by the test until
+        // well after that timeout (counted from the request's start, before the provider got it) has passed.
+        let timeout = 5
+        try await withUpstreamAndGateway(environment: ["ARCHESTRA_UPSTREAM_TIMEOUT_SECONDS": "\(timeout)"]) { fake, live in
             let first = #"data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"slow"},"finish_reason":null}]}"# + "\n\n"
             let last = #"data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\n\ndata: [DONE]\n\n"
-            fake.enqueue(.sse([.chunk(first), .pause(.milliseconds(1600)), .chunk(last)]))
-            let response = try await live.send(.post, "/v1/openai/chat/completions", body: chatBody(stream: true))
+            fake.enqueue(.sse([.chunk(first), .hold, .chunk(last)]))
+            async let streamed = live.send(.post, "/v1/openai/chat/completions", body: chatBody(stream: true))
+            let asked = ContinuousClock.now
+            while fake.requests.isEmpty, ContinuousClock.now - asked < .seconds(30) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try #require(!fake.requests.isEmpty, "the provider never got the request")
+            try await Task.sleep(for: .seconds(timeout + 1))
+            fake.gate.release()
+            let response = try await streamed
             #expect(response.status == .ok)
             #expect(response.bodyText == first + last)
             let record = try await live.onlyInteraction()

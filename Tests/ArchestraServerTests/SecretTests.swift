@@ -17,8 +17,10 @@ struct SecretTests {
         let secrets = Mutex<[String]>([])
         try await FakeUpstream.with { fake in
             let stream = #"data: {"id":"c9","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}]}"# + "\n\ndata: [DONE]\n\n"
+            // Held until the gateway gave up on it: a timeout whatever the upstream timeout, so the gateway keeps the
+            // harness's, generous for the other calls.
             var slow = FakeReply.json(upstreamCompletion)
-            slow.delayBeforeHead = .seconds(3)
+            slow.holdsHead = true
             fake.enqueue(
                 .json(upstreamCompletion),
                 .sse([.chunk(stream)]),
@@ -30,7 +32,7 @@ struct SecretTests {
             )
             try await withGateway(
                 upstream: fake,
-                environment: ["OPENAI_API_KEY": Self.serverKey, "ARCHESTRA_UPSTREAM_TIMEOUT_SECONDS": "1"],
+                environment: ["OPENAI_API_KEY": Self.serverKey],
                 logger: capture.logger()
             ) { live in
                 let withKey: HTTPFields = [.authorization: "Bearer \(Self.clientKey)", .userAgent: "secret-agent"]
@@ -39,6 +41,7 @@ struct SecretTests {
                 #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: withKey, body: chatBody()).status == .unauthorized)
                 #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: withKey, body: chatBody()).status == .badGateway)
                 #expect(try await live.send(.post, "/v1/openai/chat/completions", headers: withKey, body: chatBody()).status == .gatewayTimeout)
+                fake.gate.release()
                 // A virtual key: the server key goes out in its place.
                 let agentId = try #require(try await live.createAgent("secret-holder")["id"]?.stringValue)
                 let issued = try await live.sendJSON(.post, "/api/keys", #"{"agentId":"\#(agentId)","name":"ci"}"#)

@@ -84,6 +84,8 @@ final class ScriptedUpstream: Sendable {
     private let boundPort = Mutex<Int?>(nil)
     private let handler: Mutex<Handler>
     let markers: DualLLMPromptMarkers
+    /// What replies that hold their head wait for; opened by the test, and at the end whatever happened.
+    let gate = ScenarioReleaseGate()
 
     init(markers: DualLLMPromptMarkers, handler: @escaping Handler) {
         self.markers = markers
@@ -115,6 +117,7 @@ final class ScriptedUpstream: Sendable {
         let fake = ScriptedUpstream(markers: markers, handler: handler)
         return try await withEphemeralServer(label: "scripted-upstream", respond: { request in try await fake.respond(to: request) }) { port in
             fake.boundPort.withLock { $0 = port }
+            defer { fake.gate.release() }
             return try await body(fake)
         }
     }
@@ -134,7 +137,7 @@ final class ScriptedUpstream: Sendable {
         }
         defer { state.withLock { $0.inFlight -= 1 } }
         let reply = await handler(call)
-        if reply.delayBeforeHead > .zero { try await Task.sleep(for: reply.delayBeforeHead) }
+        if reply.holdsHead { await gate.wait() }
         var fields = HTTPFields()
         for (name, value) in reply.headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         guard case .bytes(let bytes) = reply.body else { fatalError("the scripted provider answers whole bodies only") }

@@ -41,6 +41,8 @@ struct FakeReply: Sendable {
     enum Step: Sendable {
         case chunk(String)
         case pause(Duration)
+        /// Waits until the test opens the provider's `gate`: a pause as long as the test needs, however slow the run.
+        case hold
     }
 
     enum Body: Sendable {
@@ -51,8 +53,9 @@ struct FakeReply: Sendable {
 
     var status: Int = 200
     var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
-    /// Wait before sending the head (to provoke the gateway's upstream timeout).
-    var delayBeforeHead: Duration = .zero
+    /// Wait for the provider's `gate` before sending the head (to provoke the gateway's upstream timeout): unlike a
+    /// fixed delay, the reply stays late however long the gateway takes to give up.
+    var holdsHead = false
     var body: Body = .bytes([])
 
     /// A JSON reply.
@@ -85,6 +88,8 @@ final class FakeUpstream: Sendable {
     private let state = Mutex(State())
     /// Set once the server listens.
     private let boundPort = Mutex<Int?>(nil)
+    /// What held replies wait for; opened by the test, and at the end whatever happened, so no reply waits on.
+    let gate = ScenarioReleaseGate()
 
     var port: Int { boundPort.withLock { $0! } }
     /// The base URL to configure the gateway with (no trailing slash).
@@ -111,6 +116,7 @@ final class FakeUpstream: Sendable {
         let fake = FakeUpstream()
         return try await withEphemeralServer(label: "fake-upstream", respond: { request in try await fake.respond(to: request) }) { port in
             fake.boundPort.withLock { $0 = port }
+            defer { fake.gate.release() }
             return try await body(fake)
         }
     }
@@ -128,7 +134,7 @@ final class FakeUpstream: Sendable {
             state.requests.append(recorded)
             return state.script.isEmpty ? state.fallback : state.script.removeFirst()
         }
-        if reply.delayBeforeHead > .zero { try await Task.sleep(for: reply.delayBeforeHead) }
+        if reply.holdsHead { await gate.wait() }
         var fields = HTTPFields()
         for (name, value) in reply.headers {
             fields.append(HTTPField(name: HTTPField.Name(name)!, value: value))
@@ -143,6 +149,7 @@ final class FakeUpstream: Sendable {
                         switch step {
                         case .chunk(let text): try await writer.write(ByteBuffer(string: text))
                         case .pause(let duration): try await Task.sleep(for: duration)
+                        case .hold: await self.gate.wait()
                         }
                     }
                     try await writer.finish(nil)
