@@ -6,7 +6,7 @@
 # 1. `swift test` with a throwaway PostgreSQL cluster, so the store suite runs
 #    against real PostgreSQL as well as SQLite (ARCHESTRA_REQUIRE_POSTGRES=1
 #    turns a missing database into a failure instead of a silent skip); then the
-#    load test (a latency bound) alone, with ARCHESTRA_LOAD_TESTS=1.
+#    timing-bound suites, each alone, with ARCHESTRA_LOAD_TESTS=1.
 # 2. The real-client checks: the official OpenAI, Anthropic and Google Gen AI
 #    SDKs and two agent frameworks (pydantic-ai, the OpenAI Agents SDK) against
 #    the built gateway, in mock mode (with the refusal checks) and in front of a
@@ -73,11 +73,22 @@ echo "==> swift test $*"
 swift_status=0
 swift test "$@" 2>&1 | tee "$LOGS/swift-test.log" || swift_status=$?
 # Tests bound by time (/health answers within 100 ms while huge requests are judged; the log writer's outage
-# tests with timeouts of tens of milliseconds) mean something only when nothing else runs: alone, after the suite.
+# tests with timeouts of tens of milliseconds) mean something only when nothing else runs: after the suite, each
+# suite in a `swift test` of its own (one run with a filter matching them all runs them side by side). Each
+# run's output goes to a log of its own, counted on its own (the counter reads one run per log), and is added to
+# load-test.log; the status is the last failing run's.
 load_status=0
+load_suites=(HeavyRequestTests InteractionLogWriterOutageTests InteractionLogWriterSlowDatabaseTests OperationsTests)
+load_statuses=()
 if [[ $# == 0 ]]; then
-    echo "==> swift test of the timing-bound suites, alone (ARCHESTRA_LOAD_TESTS=1)"
-    ARCHESTRA_LOAD_TESTS=1 swift test --skip-build --filter "HeavyRequestTests|InteractionLogWriterOutageTests|InteractionLogWriterSlowDatabaseTests|OperationsTests" 2>&1 | tee "$LOGS/load-test.log" || load_status=$?
+    for suite in "${load_suites[@]}"; do
+        echo "==> swift test --filter $suite, alone (ARCHESTRA_LOAD_TESTS=1)"
+        suite_status=0
+        ARCHESTRA_LOAD_TESTS=1 swift test --skip-build --filter "$suite" 2>&1 | tee "$LOGS/load-test-$suite.log" || suite_status=$?
+        cat "$LOGS/load-test-$suite.log" >>"$LOGS/load-test.log"
+        load_statuses+=("$suite_status")
+        if [[ $suite_status != 0 ]]; then load_status=$suite_status; fi
+    done
 fi
 # Only the Swift tests use the cluster; the gateway below runs on in-memory SQLite.
 stop_test_postgres
@@ -137,9 +148,15 @@ count_stage() {
     summary_parts+=("${name//-/ }: $passed passed, $failed failed (exit $status)")
 }
 if [[ -f $LOGS/load-test.log ]]; then
-    read -r load_passed load_failed _ < <(python3 scripts/lib/swift_test_counts.py "$LOGS/load-test.log"; echo) || true
-    load_passed=${load_passed:-0} load_failed=${load_failed:-0}
-    if [[ $load_status != 0 && $load_failed == 0 ]]; then load_failed=1; fi
+    # One suite's run at a time: a run that failed without counts (it crashed, say) counts as one failure.
+    load_passed=0 load_failed=0
+    for index in "${!load_statuses[@]}"; do
+        suite=${load_suites[$index]} suite_status=${load_statuses[$index]} suite_passed='' suite_failed=''
+        read -r suite_passed suite_failed _ < <(python3 scripts/lib/swift_test_counts.py "$LOGS/load-test-$suite.log"; echo) || true
+        suite_passed=${suite_passed:-0} suite_failed=${suite_failed:-0}
+        if [[ $suite_status != 0 && $suite_failed == 0 ]]; then suite_failed=1; fi
+        load_passed=$((load_passed + suite_passed)) load_failed=$((load_failed + suite_failed))
+    done
     if [[ $load_status != 0 ]]; then all_ok=0; fi
     total_passed=$((total_passed + load_passed)) total_failed=$((total_failed + load_failed))
     summary_parts+=("load test: $load_passed passed, $load_failed failed (exit $load_status)")
