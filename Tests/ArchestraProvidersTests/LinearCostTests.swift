@@ -8,20 +8,39 @@ import Testing
 /// anything near a hundred times the time (the old decoder and tool-result naming did).
 ///
 /// Each test compares two sizes measured in the same process (a ratio, not an absolute threshold), taking the
-/// fastest of a few runs so a busy machine does not decide the outcome.
+/// fastest of a few runs of each, the two sizes taking turns so a busy spell slows both rather than one.
 @Suite("Linear cost", .serialized, .timeLimit(.minutes(2)))
 struct LinearCostTests {
-    /// The fastest of `runs` timings of `work`, timed on a thread of its own: seconds of synchronous work on Swift's
-    /// cooperative pool (one thread per core) would stall the other suites' servers and clients running beside it.
-    static func fastest(runs: Int = 3, _ work: @escaping @Sendable () -> Void) async -> Duration {
+    /// The fastest of `runs` timings of `small` and of `large`, run in turns (small, large, small, ...), on a
+    /// thread of its own: seconds of synchronous work on Swift's cooperative pool (one thread per core) would stall
+    /// the other suites' servers and clients running beside it. Timing all the small runs before the large ones let
+    /// a burst of load during the large ones alone make linear work look quadratic.
+    static func fastest(
+        runs: Int = 5, small: @escaping @Sendable () -> Void, large: @escaping @Sendable () -> Void
+    ) async -> (small: Duration, large: Duration) {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 let clock = ContinuousClock()
-                continuation.resume(returning: (0..<runs).map { _ in clock.measure(work) }.min()!)
+                var fastestSmall = clock.measure(small)
+                var fastestLarge = clock.measure(large)
+                for _ in 1..<runs {
+                    fastestSmall = min(fastestSmall, clock.measure(small))
+                    fastestLarge = min(fastestLarge, clock.measure(large))
+                }
+                continuation.resume(returning: (fastestSmall, fastestLarge))
             }
             thread.stackSize = 8 << 20
             thread.start()
         }
+    }
+
+    /// Times `small` and `large` in turns (see `fastest`) and asserts the large stays far below quadratic growth.
+    static func expectLinear(
+        small: @escaping @Sendable () -> Void, large: @escaping @Sendable () -> Void, factor: Double, limit: Double,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        let timings = await fastest(small: small, large: large)
+        expectLinear(small: timings.small, large: timings.large, factor: factor, limit: limit, sourceLocation: sourceLocation)
     }
 
     /// Asserts `large` stays far below quadratic growth against `small` for a `factor` times larger input.
@@ -52,9 +71,10 @@ struct LinearCostTests {
     @Test("An event stream that never sends a line break is decoded in linear time (200 KB vs 2 MB in 64-byte chunks)")
     func decoderWithoutLineBreak() async {
         #expect(Self.feedWithoutLineBreak(size: 4_096) == 1, "the unterminated event comes out at the end, once")
-        let small = await Self.fastest { _ = Self.feedWithoutLineBreak(size: 200_000) }
-        let large = await Self.fastest { _ = Self.feedWithoutLineBreak(size: 2_000_000) }
-        Self.expectLinear(small: small, large: large, factor: 10, limit: 30)
+        await Self.expectLinear(
+            small: { _ = Self.feedWithoutLineBreak(size: 200_000) }, large: { _ = Self.feedWithoutLineBreak(size: 2_000_000) },
+            factor: 10, limit: 30
+        )
     }
 
     @Test("Many small events arriving a few bytes at a time are decoded in linear time")
@@ -71,9 +91,7 @@ struct LinearCostTests {
             return decoded
         }
         #expect(feed(events: 100) == 100)
-        let small = await Self.fastest { _ = feed(events: 10_000) }
-        let large = await Self.fastest { _ = feed(events: 100_000) }
-        Self.expectLinear(small: small, large: large, factor: 10, limit: 30)
+        await Self.expectLinear(small: { _ = feed(events: 10_000) }, large: { _ = feed(events: 100_000) }, factor: 10, limit: 30)
     }
 
     /// A chat-completions body with `count` tool calls, each answered by a tool message.
@@ -116,7 +134,7 @@ struct LinearCostTests {
         #expect(check.results.count == 5_000)
         #expect(check.results.last?.toolName == "tool_\(4_999 % 7)", "each result is named from its own call")
         #expect(check.contextIsTrusted == false)
-        Self.expectLinear(small: await Self.fastest { _ = judge(small) }, large: await Self.fastest { _ = judge(large) }, factor: 10, limit: 30)
+        await Self.expectLinear(small: { _ = judge(small) }, large: { _ = judge(large) }, factor: 10, limit: 30)
     }
 
     @Test("Messages: finding, naming and judging 50,000 tool_result blocks costs about 10× 5,000 of them")
@@ -130,7 +148,7 @@ struct LinearCostTests {
         let check = judge(small)
         #expect(check.results.count == 5_000)
         #expect(check.results.last?.toolName == "tool_\(4_999 % 7)")
-        Self.expectLinear(small: await Self.fastest { _ = judge(small) }, large: await Self.fastest { _ = judge(large) }, factor: 10, limit: 30)
+        await Self.expectLinear(small: { _ = judge(small) }, large: { _ = judge(large) }, factor: 10, limit: 30)
     }
 }
 
