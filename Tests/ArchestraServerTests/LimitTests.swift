@@ -107,7 +107,7 @@ struct LimitTests {
     @Test("Over its requests-per-minute limit, an agent gets a 429 in its provider's shape with Retry-After, recorded and counted; no provider call is made", arguments: routes)
     func requestsPerMinute(route: Route) async throws {
         try await FakeUpstream.with { fake in
-            try await withGateway(upstream: fake, environment: UsageTests.environment(fake), clock: MinuteStartClock()) { live in
+            try await withGateway(upstream: fake, environment: UsageTests.environment(fake), clock: StoppedMinuteClock()) { live in
                 let agent = try #require(try await live.createAgent("rpm")["id"]?.stringValue)
                 let other = try #require(try await live.createAgent("free")["id"]?.stringValue)
                 let created = try await live.sendJSON(.post, "/api/limits", #"{"agentId":"\#(agent)","kind":"requests_per_minute","value":2}"#)
@@ -141,7 +141,7 @@ struct LimitTests {
     @Test("A token budget and a cost budget refuse the requests after the one that used them up; deleting the limit lets requests through again")
     func budgets() async throws {
         try await FakeUpstream.with { fake in
-            try await withGateway(upstream: fake, environment: UsageTests.environment(fake), clock: MinuteStartClock()) { live in
+            try await withGateway(upstream: fake, environment: UsageTests.environment(fake), clock: StoppedMinuteClock()) { live in
                 fake.setFallback(.json(UsageTests.chatCompletion))  // 2306 tokens, $0.005615
                 let tokens = try #require(try await live.createAgent("tokens")["id"]?.stringValue)
                 let dollars = try #require(try await live.createAgent("dollars")["id"]?.stringValue)
@@ -171,7 +171,7 @@ struct LimitTests {
     @Test("A global limit counts every agent together, streams included")
     func globalLimit() async throws {
         try await FakeUpstream.with { fake in
-            try await withGateway(upstream: fake, environment: UsageTests.environment(fake), clock: MinuteStartClock()) { live in
+            try await withGateway(upstream: fake, environment: UsageTests.environment(fake), clock: StoppedMinuteClock()) { live in
                 fake.setFallback(.json(UsageTests.chatCompletion))
                 #expect(try await live.sendJSON(.post, "/api/limits", #"{"kind":"requests_per_minute","value":3}"#).status == .created)
                 for agent in ["one", "two", "three"] {
