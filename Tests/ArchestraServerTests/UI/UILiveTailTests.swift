@@ -17,6 +17,7 @@ struct UILiveTailTests {
                 #expect(head.hasPrefix("HTTP/1.1 200"))
                 #expect(head.lowercased().contains("content-type: text/event-stream"))
                 #expect(head.lowercased().contains("cache-control: no-store"))
+                try await stream.started()
                 try await Self.proxy(live, agent: other)
                 try await Self.proxy(live, agent: watched)
                 try await Self.proxy(live, agent: watched)
@@ -46,7 +47,7 @@ struct UILiveTailTests {
             let name = "tail\revent: hidden\rdata: <b>injected</b>\r\rretry: 999999\nafter"
             let agent = try #require(try await live.createAgent(name)["id"]?.stringValue)
             try await Self.withStream(live, "/ui/logs/stream") { stream in
-                _ = try await stream.head()
+                try await stream.started()
                 try await Self.proxy(live, agent: agent)
                 let rows = try await stream.rows(count: 1)
                 let events = try stream.events()
@@ -95,6 +96,15 @@ struct EventStream {
     func head(timeout: Duration = .seconds(5)) async throws -> String {
         try await waitFor("the response head", timeout: timeout) { bytes in
             Self.split(bytes).map { String(decoding: $0.head, as: UTF8.self) }
+        }
+    }
+
+    /// Waits for the body's first line (`retry:`), written once the stream has taken its starting point (the newest
+    /// interaction then): what is stored afterwards is new to it. The head is written before that point is taken, so
+    /// an interaction stored between the two would count as old, and on a slow run that gap is long enough to hit.
+    func started(timeout: Duration = .seconds(30)) async throws {
+        _ = try await waitFor("the stream's first line", timeout: timeout) { bytes in
+            Self.split(bytes).flatMap { String(decoding: Self.dechunk($0.body), as: UTF8.self).hasPrefix("retry:") ? true : nil }
         }
     }
 
