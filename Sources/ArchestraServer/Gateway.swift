@@ -31,6 +31,8 @@ public struct GatewayDependencies: Sendable {
     var pipelineTransport: (any UpstreamTransport)?
     /// How often the time each virtual key was last used is written.
     var keyUseFlushInterval: Duration = .seconds(10)
+    /// How long the last exchange of usage limit counters at shutdown may take before the shutdown goes on.
+    var lastLimitExchangePatience: Duration = .seconds(3)
 
     /// The real clock and random ids; pipeline calls go to the providers (or the canned replies in mock mode).
     public static var system: GatewayDependencies {
@@ -48,6 +50,14 @@ public struct GatewayDependencies: Sendable {
     public func with(keyUseFlushInterval: Duration) -> GatewayDependencies {
         var copy = self
         copy.keyUseFlushInterval = keyUseFlushInterval
+        return copy
+    }
+
+    /// These dependencies with more (or less) time for the last exchange of limit counters at shutdown (a test's
+    /// that checks that exchange on a machine too busy to finish it in the usual few seconds).
+    public func with(lastLimitExchangePatience: Duration) -> GatewayDependencies {
+        var copy = self
+        copy.lastLimitExchangePatience = lastLimitExchangePatience
         return copy
     }
 }
@@ -121,7 +131,10 @@ public func buildGateway(
         services: opened.services + [
             transport, log, keys, StoreProbe(store: store, health: health, readiness: readiness),
             RetentionService(store: store, clock: clock, retentionDays: config.retentionDays, logger: logger),
-            LimitSync(limits: limits, clock: clock, interval: config.limitSyncInterval, logger: logger),
+            LimitSync(
+                limits: limits, clock: clock, interval: config.limitSyncInterval,
+                lastExchangePatience: dependencies.lastLimitExchangePatience, logger: logger
+            ),
         ] + listeners + [
             StartupService(
                 store: store, readiness: readiness,

@@ -68,7 +68,10 @@ struct LimitSharingTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         // No exchange during the run: only the one at shutdown can store the counts.
         let environment = ["DATABASE_URL": "sqlite://\(path)", "BENCHMARK_MOCK_MODE": "true", "ARCHESTRA_LIMIT_SYNC_INTERVAL_MS": "60000"]
-        try await withGateway(environment: environment) { live in
+        // The exchange at shutdown usually gets a few seconds; a machine busy with the other suites may need longer,
+        // and an exchange cut short stores nothing.
+        let dependencies = GatewayDependencies.system.with(lastLimitExchangePatience: .seconds(60))
+        try await withGateway(environment: environment, dependencies: dependencies) { live in
             for _ in 0..<3 {
                 let status = try await live.sendJSON(.post, "/v1/openai/chat/completions", chatBody()).status
                 #expect(status == .ok)

@@ -10,6 +10,8 @@ struct LimitSync: Service {
     let limits: LimitGuard
     let clock: any WallClock
     let interval: Duration
+    /// How long the last exchange at shutdown may take: a few seconds, not the whole shutdown.
+    var lastExchangePatience: Duration = .seconds(3)
     let logger: Logger
 
     func run() async throws {
@@ -17,7 +19,7 @@ struct LimitSync: Service {
         // The last exchange runs in a task of its own: the shutdown may already have cancelled this one, and a
         // cancelled task's queries fail at once. It gets a few seconds, not the whole shutdown.
         let last = Task { await exchange(failing: failing) }
-        _ = try? await withPatience(.seconds(3)) { await last.value }
+        _ = try? await withPatience(lastExchangePatience) { await last.value }
     }
 
     /// Exchanges every interval until cancelled; returns whether the last exchange failed.
