@@ -144,11 +144,27 @@ struct InteractionLogWriterTests {
         try await store.shutdown()
     }
 
+    /// Passes inserts on to `store` once `gate` is open: nothing is stored before the test says so.
+    private struct HeldSink: InteractionSink {
+        let store: any InteractionSink
+        let gate: Gate
+
+        func insertInteractions(_ interactions: [Interaction]) async throws {
+            await gate.wait()
+            try await store.insertInteractions(interactions)
+        }
+    }
+
     @Test("Records queued while running are all stored before run() returns on graceful shutdown")
     func shutdownDrainsWhileRunning() async throws {
         let (store, agent) = try await openStore()
+        // The writer's inserts wait until the shutdown has begun. A short flush interval alone let a slow run's
+        // periodic writes store every record before the shutdown, which then had nothing left to drain; a long one
+        // is no way out, as the writer sleeps out its interval even once the shutdown began.
+        let opened = Gate()
         let writer = try InteractionLogWriter(
-            store: store, configuration: .init(maxBatchSize: 64, flushInterval: .milliseconds(200), capacity: 1_000),
+            store: HeldSink(store: store, gate: opened),
+            configuration: .init(maxBatchSize: 64, flushInterval: .milliseconds(200), capacity: 1_000),
             logger: quietLogger
         )
         let queued = rows(300, for: agent)
@@ -157,7 +173,11 @@ struct InteractionLogWriterTests {
             tasks.addTask { try await group.run() }
             for row in queued { await writer.record(row) }
             // No flush(): only the shutdown drain can store what is still queued.
+            // (Nothing here may throw before the gate opens: the writer would wait there, and the group with it.)
+            let storedBeforeShutdown = try? await storedIDs(store)
+            #expect(storedBeforeShutdown == [])
             await group.triggerGracefulShutdown()
+            opened.open()
             try await tasks.waitForAll()
         }
         #expect(Set(try await storedIDs(store)) == Set(queued.map(\.id)))
