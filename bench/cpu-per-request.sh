@@ -49,12 +49,7 @@ source "$REPO_DIR/scripts/lib/postgres.sh"
 source "$BENCH_DIR/lib/servers.sh"
 
 cd "$REPO_DIR"
-if [[ -z $SKIP_BUILD ]]; then
-    log "building release products archestra and archestra-reference"
-    swift build -c release --product archestra >&2
-    swift build -c release --product archestra-reference >&2
-fi
-BIN_DIR=$(swift build -c release --show-bin-path)
+BIN_DIR=$(release_bin_dir "$SKIP_BUILD")
 WORK=$(mktemp -d /tmp/archestra-cpu.XXXXXX)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$BENCH_DIR/results/cpu_$STAMP.md

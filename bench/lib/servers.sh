@@ -100,3 +100,15 @@ stop_server() {
     fi
     wait "$pid" 2>/dev/null || true
 }
+
+# Builds the release products (unless $1 is non-empty: use the binaries already built) and prints their folder.
+# Build output goes to stderr, so the folder is the only thing on stdout.
+release_bin_dir() {
+    if [[ -z $1 ]]; then
+        echo "==> building release products archestra and archestra-reference" >&2
+        # One --product per invocation (SwiftPM keeps only the last); the second reuses the first's modules.
+        swift build -c release --product archestra >&2
+        swift build -c release --product archestra-reference >&2
+    fi
+    swift build -c release --show-bin-path
+}
