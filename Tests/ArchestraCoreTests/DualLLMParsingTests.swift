@@ -2,9 +2,9 @@ import ArchestraCore
 import Foundation
 import Testing
 
-/// Contract §5 "Protocol", steps 2 and 4, and "Variables": how the privileged model's question is read, how the
+/// How the privileged model's question is read, how the
 /// quarantined model's reply becomes an option index, and how prompt templates are filled.
-@Suite("Dual LLM: question, answer and template (§5)")
+@Suite("Dual LLM: question, answer and template")
 struct DualLLMParsingTests {
     // MARK: - Questions
 

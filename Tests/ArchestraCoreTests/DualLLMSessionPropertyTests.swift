@@ -2,9 +2,9 @@ import ArchestraCore
 import Foundation
 import Testing
 
-/// Contract §5: "At most `2 × maxRounds + 1` calls per result; the main and summary calls never contain the tool
-/// result" — checked over many scripted conversations and against data crafted to escape its placeholder.
-@Suite("Dual LLM: session properties (§5)")
+/// At most `2 × maxRounds + 1` calls per result, and the main and summary calls never contain the tool
+/// result — checked over many scripted conversations and against data crafted to escape its placeholder.
+@Suite("Dual LLM: session properties")
 struct DualLLMSessionPropertyTests {
     /// A small deterministic generator, so a failing seed can be replayed.
     struct SplitMix64: RandomNumberGenerator {

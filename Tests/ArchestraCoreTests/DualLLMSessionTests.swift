@@ -2,8 +2,8 @@ import ArchestraCore
 import Foundation
 import Testing
 
-/// Contract §5 "Protocol": the Dual LLM session as a state machine, driven by scripted model replies.
-@Suite("Dual LLM: session (§5)")
+/// The Dual LLM session as a state machine, driven by scripted model replies.
+@Suite("Dual LLM: session")
 struct DualLLMSessionTests {
     static let mainTemplate = "MAIN user asked: {{originalUserRequest}}"
     static let quarantinedTemplate = "QUARANTINED data={{toolResultData}} q={{question}} opts={{options}} max={{maxIndex}}"

@@ -1,10 +1,10 @@
 import ArchestraCore
 import Testing
 
-/// Contract §3.1 "Paths": dot-separated keys; `key[N]` or a numeric key picks an array element; `[*]` expands every
+/// Attribute paths: dot-separated keys; `key[N]` or a numeric key picks an array element; `[*]` expands every
 /// element of an array (nesting allowed, may end a path). A missing key, an index out of range or `[*]` on a
 /// non-array adds nothing; a present `null` is a value. Paths apply to the value as is; a raw string has no keys.
-@Suite("Policy: attribute paths (§3.1)")
+@Suite("Policy: attribute paths")
 struct PolicyAttributePathTests {
     struct ExtractCase: Sendable, CustomTestStringConvertible {
         var name: String
@@ -95,7 +95,7 @@ struct PolicyAttributePathTests {
             name: "a key below a present null adds nothing", path: "user.email.domain",
             input: #"{"user":{"email":null}}"#, expected: "[]"),
         ExtractCase(
-            name: "paths apply as is: a top-level value key is not unwrapped (§9.2)", path: "verified",
+            name: "paths apply as is: a top-level value key is not unwrapped", path: "verified",
             input: #"{"value":{"verified":true}}"#, expected: "[]"),
         ExtractCase(
             name: "a raw string has no keys", path: "from",

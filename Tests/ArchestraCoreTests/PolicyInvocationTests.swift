@@ -1,7 +1,7 @@
 import ArchestraCore
 import Testing
 
-/// Contract §3.3 (and §9.3). The argument is missing when the path yields nothing; a `block_always` condition holds
+/// Invocation decisions. The argument is missing when the path yields nothing; a `block_always` condition holds
 /// when any value satisfies the operator, an allow condition when all do. First rule that applies:
 /// 1. arguments not valid JSON → refused `Tool call arguments are not valid JSON`; valid non-object JSON counts as an
 ///    object without keys;
@@ -14,7 +14,7 @@ import Testing
 /// 7. refused `Tool invocation blocked: context contains untrusted data`.
 /// ("A policy" = the first in creation order.) A tool the agent lacks has no policies and false flags. Allowed calls
 /// have reason "".
-@Suite("Policy: invocation decisions (§3.3)")
+@Suite("Policy: invocation decisions")
 struct PolicyInvocationTests {
     struct InvocationCase: Sendable, CustomTestStringConvertible {
         var name: String
@@ -240,7 +240,7 @@ struct PolicyInvocationTests {
         #expect(decision.reason == (row.refusedWith ?? ""))
     }
 
-    /// §3.3: "If any call is refused, the first refused one produces the refusal".
+    /// If any call is refused, the first refused one produces the refusal.
     struct JudgeAllCase: Sendable, CustomTestStringConvertible {
         var name: String
         /// (id, arguments) of calls to `send_email`.

@@ -2,11 +2,11 @@ import ArchestraCore
 import Foundation
 import Testing
 
-/// Contract §3.1 "Operators", value `v` against the policy's string `p`: only strings can satisfy an operator, except
+/// Policy operators, value `v` against the policy's string `p`: only strings can satisfy an operator, except
 /// `notEqual`, which every non-string satisfies. Comparisons are exact and case-sensitive; an empty `p` is contained
 /// in, starts and ends any string. `regex` matches somewhere (unanchored, case-sensitive, no flags); a regex that
 /// does not compile is refused when the policy is written.
-@Suite("Policy: operators (§3.1)")
+@Suite("Policy: operators")
 struct PolicyOperatorTests {
     struct OperatorCase: Sendable, CustomTestStringConvertible {
         var name: String

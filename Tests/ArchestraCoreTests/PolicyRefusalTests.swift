@@ -1,15 +1,15 @@
 import ArchestraCore
 import Testing
 
-/// Contract §3.4: `N` = tool name, `R` = reason, `A` = the arguments re-serialized as compact JSON (no whitespace,
+/// The refusal text: `N` = tool name, `R` = reason, `A` = the arguments re-serialized as compact JSON (no whitespace,
 /// keys in original order, numbers in shortest form, only `"`, `\` and control characters escaped — `/` and
 /// non-ASCII written as is); for unparseable arguments, the raw argument text.
 ///
 ///     CONTENT = "\nI tried to invoke the N tool with the following arguments: A.\n\nHowever, I was denied by a tool invocation policy:\n\nR"
 ///     REFUSAL = "\n<archestra-tool-name>N</archestra-tool-name>\n<archestra-tool-arguments>A</archestra-tool-arguments>\n<archestra-tool-reason>R</archestra-tool-reason>\n" + CONTENT
-@Suite("Policy: refusal text (§3.4)")
+@Suite("Policy: refusal text")
 struct PolicyRefusalTests {
-    /// The two templates, transcribed from the contract.
+    /// The two templates above, written out by hand.
     static func content(_ n: String, _ a: String, _ r: String) -> String {
         "\nI tried to invoke the \(n) tool with the following arguments: \(a).\n\nHowever, I was denied by a tool invocation policy:\n\n\(r)"
     }
@@ -90,7 +90,7 @@ struct PolicyRefusalTests {
         var testDescription: String { name }
     }
 
-    /// Spelled out in full, so a reader can compare them with the contract character by character.
+    /// Spelled out in full, so a reader can compare them with the templates character by character.
     static let textCases: [TextCase] = [
         TextCase(
             name: "untrusted context refusal",
@@ -119,7 +119,7 @@ struct PolicyRefusalTests {
         #expect(refusal.refusal == row.refusal)
     }
 
-    /// §3.2: a blocked result's content becomes `[Content blocked by policy: <reason>]`.
+    /// A blocked result's content becomes `[Content blocked by policy: <reason>]`.
     @Test("redaction text")
     func redaction() {
         #expect(

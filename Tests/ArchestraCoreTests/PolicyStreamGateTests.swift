@@ -1,10 +1,10 @@
 import ArchestraCore
 import Testing
 
-/// Contract §3.5: events are forwarded as they arrive until the first event carrying a tool call. From that event on
+/// Events are forwarded as they arrive until the first event carrying a tool call. From that event on
 /// every event is held until the provider's stream ends; then the held events go out (allowed) or are dropped
 /// (refused), so `finish()` hands them back in order.
-@Suite("Policy: stream gate (§3.5)")
+@Suite("Policy: stream gate")
 struct PolicyStreamGateTests {
     struct GateCase: Sendable, CustomTestStringConvertible {
         var name: String

@@ -1,7 +1,7 @@
 import ArchestraCore
 import Testing
 
-/// Contract §3.1 "Verdict" — the first rule that applies:
+/// Trust verdicts — the first rule that applies:
 /// 1. no tool name → untrusted `No matching tool call found for tool result <toolCallId> - data is untrusted`;
 /// 2. a `block_always` policy where any extracted value satisfies the operator → blocked,
 ///    `Data blocked by policy: <description>`;
@@ -11,8 +11,8 @@ import Testing
 /// 5. untrusted, `Data does not match any trust policies - considered untrusted` if the tool has any trusted-data
 ///    policy, else `No trust policy defined for tool <name> - data is untrusted by default`.
 /// "A policy" means the first matching one in creation order. Policies and flags are found by (agent, tool name);
-/// a tool the agent lacks has no policies and false flags (§3.1, §9.1).
-@Suite("Policy: trust verdicts (§3.1)")
+/// a tool the agent lacks has no policies and false flags.
+@Suite("Policy: trust verdicts")
 struct PolicyTrustTests {
     struct TrustCase: Sendable, CustomTestStringConvertible {
         var name: String
@@ -224,7 +224,7 @@ struct PolicyTrustTests {
         #expect(judgement.reason == row.reason)
     }
 
-    /// §3 step 3: the context is trusted iff every tool result is trusted (none → trusted). Blocked counts as untrusted.
+    /// The context is trusted iff every tool result is trusted (none → trusted). Blocked counts as untrusted.
     struct ContextCase: Sendable, CustomTestStringConvertible {
         var name: String
         /// (tool name, value JSON) per result.

@@ -3,9 +3,9 @@ import ArchestraProviders
 import Foundation
 import Testing
 
-/// Contract §2.4 and the Anthropic column of §3 (declarations, tool results and their names, tool calls), §3.2
-/// redaction, §3.4 refusal, usage (§7) and the mock of §6.
-@Suite("Anthropic adapter (§2.4, §3, §3.2, §3.4, §6)")
+/// Request validation and the Anthropic neutral view (declarations, tool results and their names, tool calls),
+/// redaction, refusal, usage and the mock reply.
+@Suite("Anthropic adapter: validation, the neutral view, redaction, refusal, mock")
 struct AnthropicAdapterTests {
     let adapter = AnthropicMessagesAdapter()
 
@@ -277,13 +277,13 @@ struct AnthropicAdapterTests {
         PipelineRequest(body: ["model": .string(model), "messages": []], model: model, stream: stream, toolDeclarations: [])
     }
 
-    @Test("mock message: contract §6 member for member, model echoing the request")
+    @Test("mock message: the canned reply member for member, model echoing the request")
     func mockMessage() {
         #expect(adapter.mockResponse(for: Self.pipelineRequest(model: "claude-opus-4-1", stream: false), created: 1) == Self.parse(Self.contractMock))
         #expect(adapter.mockResponse(for: Self.pipelineRequest(model: "other-model", stream: false), created: 1)["model"] == "other-model")
     }
 
-    @Test("mock stream: the six events of §6, and it reassembles to the mock message")
+    @Test("mock stream: the six canned events, and it reassembles to the mock message")
     func mockStream() throws {
         let bytes = adapter.mockStream(for: Self.pipelineRequest(model: "claude-opus-4-1", stream: true), created: 1).flatMap { $0 }
         let events = decodeEvents(bytes)

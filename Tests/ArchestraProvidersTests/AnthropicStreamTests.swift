@@ -2,9 +2,9 @@ import ArchestraCore
 import ArchestraProviders
 import Testing
 
-/// Reassembly of recorded Anthropic streams (§3.6) and the refusal events of §3.5, through the SSE decoder at every
+/// Reassembly of recorded Anthropic streams and the refusal events, through the SSE decoder at every
 /// byte boundary.
-@Suite("Anthropic streams (§3.5, §3.6)")
+@Suite("Anthropic streams: reassembly and refusal events")
 struct AnthropicStreamTests {
     typealias Fixture = AnthropicStreamFixture
 
@@ -65,7 +65,7 @@ struct AnthropicStreamTests {
         #expect((run.forwarded + run.held).flatMap(\.raw) == Fixture.bytes)
     }
 
-    @Test("each event is decoded as soon as its last byte arrives (§3.5: forwarded as they arrive), LF or CRLF framing")
+    @Test("each event is decoded as soon as its last byte arrives (forwarded as they arrive), LF or CRLF framing")
     func eventsDecodedOnArrival() {
         for newline in ["\n", "\r\n"] {
             var decoder = ServerSentEventDecoder()

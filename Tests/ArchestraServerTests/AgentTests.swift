@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// `/api/agents` (contract §4).
+/// `/api/agents`.
 @Suite("Agents", .timeLimit(.minutes(1)))
 struct AgentTests {
     static let unknownId = "0b0e6a4c-1c1e-4f7e-9a51-3b2a1f0e9d8c"

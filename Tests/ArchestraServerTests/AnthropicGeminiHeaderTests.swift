@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// Anthropic and Gemini keys and headers (contract §2.3) and pass-through (§2.2).
+/// Anthropic and Gemini keys and headers and pass-through.
 @Suite("Anthropic and Gemini keys and pass-through", .timeLimit(.minutes(1)))
 struct AnthropicGeminiHeaderTests {
     // MARK: Keys and headers
@@ -40,7 +40,7 @@ struct AnthropicGeminiHeaderTests {
                 expected: [("x-goog-api-key", [])]),
     ]
 
-    @Test("keys and headers (§2.3); no key in the record or the metrics", arguments: keyCases)
+    @Test("keys and headers; no key in the record or the metrics", arguments: keyCases)
     func keys(_ row: KeyCase) async throws {
         try await withAnthropicGemini(environment: ["ANTHROPIC_API_KEY": "sk-ant-server", "GEMINI_API_KEY": "AIza-server", "OPENAI_API_KEY": "sk-openai-server"]) { fake, live in
             fake.enqueue(.json(row.gemini ? AnthropicGeminiWire.geminiReply : AnthropicGeminiWire.anthropicReply))

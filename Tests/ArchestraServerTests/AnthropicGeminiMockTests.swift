@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// Anthropic and Gemini in mock mode (contract §6), and the reassembled Anthropic stream in the record (§3.6).
+/// Anthropic and Gemini in mock mode, and the reassembled Anthropic stream in the record.
 @Suite("Anthropic and Gemini mock mode and stream records", .timeLimit(.minutes(1)))
 struct AnthropicGeminiMockTests {
     // MARK: Streaming and the record

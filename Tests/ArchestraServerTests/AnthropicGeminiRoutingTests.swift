@@ -4,8 +4,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// Anthropic and Gemini pipeline routes (contract §2.1), their upstream URLs, `alt=sse` (§2.5), refused shapes and
-/// validation (§2.4), against a scripted provider.
+/// Anthropic and Gemini pipeline routes, their upstream URLs, `alt=sse`, refused shapes and
+/// validation, against a scripted provider.
 @Suite("Anthropic and Gemini routes", .timeLimit(.minutes(1)))
 struct AnthropicGeminiRoutingTests {
     // MARK: Anthropic routes

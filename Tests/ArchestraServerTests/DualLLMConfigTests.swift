@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// `/api/dual-llm-config` (contract §4): create, read, update, delete and validation.
+/// `/api/dual-llm-config`: create, read, update, delete and validation.
 @Suite("Dual LLM: config API", .timeLimit(.minutes(1)))
 struct DualLLMConfigTests {
     static let prompts = #""mainAgentPrompt":"M {{originalUserRequest}}","quarantinedAgentPrompt":"Q {{toolResultData}}","summaryPrompt":"S {{qaText}}""#

@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// Contract §5 "Failure": a failed call ends the run, the result is withheld with a fixed note, nothing is cached
+/// Dual LLM failures: a failed call ends the run, the result is withheld with a fixed note, nothing is cached
 /// and the request goes on.
 @Suite("Dual LLM: failures", .timeLimit(.minutes(2)))
 struct DualLLMFailureTests {

@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// The Dual LLM quarantine end to end (contract §3 step 4, §4 "Dual LLM config/results", §5), OpenAI clients.
+/// The Dual LLM quarantine end to end (configuration, results and the protocol), OpenAI clients.
 @Suite("Dual LLM: end to end", .timeLimit(.minutes(2)))
 struct DualLLMTests {
     static func headers(agent: String, key: String? = "Bearer sk-client-openai") -> HTTPFields {

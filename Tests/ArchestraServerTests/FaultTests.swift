@@ -5,8 +5,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// Every fault answers the contract's error JSON (or the provider's own error, verbatim) and the gateway keeps
-/// serving (contract §0, §2.6, §3.6).
+/// Every fault answers the gateway's error JSON (or the provider's own error, verbatim) and the gateway keeps
+/// serving.
 @Suite("Faults", .timeLimit(.minutes(1)))
 struct FaultTests {
     /// No interaction was recorded (the request did not pass validation or agent resolution).

@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// Interaction records (contract §3.6) and `/api/interactions` (§4).
+/// Interaction records and `/api/interactions`.
 @Suite("Interactions", .timeLimit(.minutes(1)))
 struct InteractionTests {
     static var timestampPattern: Regex<Substring> { #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/# }

@@ -4,7 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// `BENCHMARK_MOCK_MODE=true`: the canned reply of contract §6, no provider call, everything else as usual.
+/// `BENCHMARK_MOCK_MODE=true`: the canned benchmark reply, no provider call, everything else as usual.
 @Suite("Mock mode", .timeLimit(.minutes(1)))
 struct MockModeTests {
     static let cannedCall = #"{"id":"call_mock789","type":"function","function":{"name":"list_files","arguments":"{\"path\": \".\"}"}}"#

@@ -8,7 +8,7 @@ import Testing
 
 @testable import ArchestraServer
 
-/// `GET /metrics` (contract §7, issue 6) and request ids.
+/// `GET /metrics` and request ids.
 @Suite("Observability")
 struct ObservabilityTests {
     static let tainted = try! String(contentsOfFile: tainedContextPath(), encoding: .utf8)
@@ -29,7 +29,7 @@ struct ObservabilityTests {
         return sample[sample.index(after: open)..<close].split(separator: ",").map { String($0.prefix { $0 != "=" }) }
     }
 
-    @Test("after traffic, every family of the contract is exposed with its labels, and routes are templates")
+    @Test("after traffic, every metric family is exposed with its labels, and routes are templates")
     func familiesAndLabels() async throws {
         try await withGateway(environment: ["BENCHMARK_MOCK_MODE": "true"]) { live in
             let agent = try await live.createAgent("metrics agent")

@@ -3,8 +3,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// Everything under `/v1/openai/` that is not the pipeline goes to the provider as is (contract §2.2), and no
-/// pipeline-looking path shape slips past the pipeline (§2.1).
+/// Everything under `/v1/openai/` that is not the pipeline goes to the provider as is, and no
+/// pipeline-looking path shape slips past the pipeline.
 @Suite("Pass-through", .timeLimit(.minutes(1)))
 struct PassThroughTests {
     @Test("GET /v1/openai/models → GET {base}/models, query kept, reply unchanged, nothing recorded")

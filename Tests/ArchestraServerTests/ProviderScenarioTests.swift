@@ -9,7 +9,7 @@ import Testing
 
 /// One policy scenario table, run end to end for OpenAI, Anthropic and Gemini through the router and a scripted
 /// provider: the tainted e-mail conversation, the model answering with `send_email` to attacker@evil.example
-/// (contract §3, §3.1–§3.6, §7).
+/// (trust verdicts, redaction, invocation decisions, refusals, stream gating, records and metrics).
 @Suite("Provider policy scenarios", .timeLimit(.minutes(1)))
 struct ProviderScenarioTests {
     static let untrustedReason = "Tool invocation blocked: context contains untrusted data"
@@ -54,7 +54,7 @@ struct ProviderScenarioTests {
 
         var contextIsTrusted: Bool { setup == .trustSenders || setup == .trustSendersBlockRecipient }
 
-        /// The `get_emails` result's verdict and reason (§3.1).
+        /// The `get_emails` result's verdict and reason.
         var verdict: (String, String) {
             switch setup {
             case .none: ("untrusted", "No trust policy defined for tool get_emails - data is untrusted by default")

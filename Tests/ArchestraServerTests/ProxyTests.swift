@@ -4,7 +4,8 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// `POST /v1/openai[/{agentId}]/chat/completions` against a scripted provider (contract §2.1, §2.3, §2.5, §3.6).
+/// `POST /v1/openai[/{agentId}]/chat/completions` against a scripted provider: routing, keys and headers,
+/// streaming and the interaction record.
 @Suite("OpenAI proxy", .timeLimit(.minutes(1)))
 struct ProxyTests {
     /// Unusual spacing, member order, escapes and unknown fields: forwarded byte for byte.

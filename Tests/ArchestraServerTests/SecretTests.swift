@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Synchronization
 import Testing
 
-/// Provider keys are never stored or logged (contract §2.3, §3.6, §8).
+/// Provider keys are never stored or logged: not in the record, the logs or the metrics.
 @Suite("Secrets", .timeLimit(.minutes(1)))
 struct SecretTests {
     static let clientKey = "sk-secret-123"

@@ -3,7 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Testing
 
-/// Tool discovery (contract §3 step 2) and `/api/tools` (§4).
+/// Tool discovery from the declarations in requests and `/api/tools`.
 @Suite("Tools", .timeLimit(.minutes(1)))
 struct ToolTests {
     static let tools = #"""

@@ -11,12 +11,12 @@ tool call to expect: mock mode's canned `list_files` {"path": "."}, or the fake
 upstream's `get_weather` {"city": "Paris"}. With --fake-upstream the script also
 asserts what only a real upstream can show: unknown fields passing through both
 ways, and the request (body, key, headers) the upstream received. The key goes
-out in whichever header the client used (contract §2.3): this SDK release puts
+out in whichever header the client used: this SDK release puts
 `api_key` in `Authorization: Bearer`, and one extra request sends `x-api-key`.
 With --refusal (mock mode) it then sends a conversation holding an untrusted
 `tool_result` block (an e-mail with an injected instruction) after a `tool_use`
 block, and expects the mock reply's list_files call refused as a single text
-block with stop_reason end_turn (contract §3.4-3.5), non-streaming and
+block with stop_reason end_turn, non-streaming and
 streaming; after the e-mail tool is marked trusted through the admin API the
 same requests must return the call.
 

@@ -1,5 +1,5 @@
 """What the real-client checks share: the check runner, admin API helpers and
-the refusal expected by contract §3.4.
+the refusal text the gateway answers with.
 
 Standard library only; each *_check.py imports it from this directory.
 """
@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # How long interaction records may take to appear: they are written in batches.
 RECORD_WAIT_SECONDS = 2.5
-# How long a newly declared tool may take to show in /api/tools (contract §3: "about a second").
+# How long a newly declared tool may take to show in /api/tools (discovery takes about a second).
 TOOL_WAIT_SECONDS = 3.0
 
 # Agents the refusal checks create for themselves, so that flipping a trust flag
@@ -28,7 +28,7 @@ ISOLATED_AGENT_PREFIXES = (REFUSAL_AGENT_PREFIX, DUAL_LLM_AGENT_PREFIX)
 
 # The untrusted tool result of the refusal checks: an e-mail carrying a prompt
 # injection. The e-mail tool has no trusted-data policy, so its result is
-# untrusted by default (contract §3.1 rule 5).
+# untrusted by default.
 EMAIL_TOOL = "get_emails"
 EMAIL_TOOL_DESCRIPTION = "Reads the user's inbox."
 EMAIL_TOOL_SCHEMA = {"type": "object", "properties": {"folder": {"type": "string"}}}
@@ -43,7 +43,7 @@ INJECTED_EMAIL = {
     ]
 }
 USER_REQUEST = "Summarise my latest e-mail."
-# Mock mode always answers with this call (contract §6).
+# Mock mode always answers with this call.
 MOCK_TOOL = "list_files"
 MOCK_TOOL_DESCRIPTION = "Lists the files in a directory."
 MOCK_TOOL_SCHEMA = {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}
@@ -52,14 +52,14 @@ UNTRUSTED_REASON = "Tool invocation blocked: context contains untrusted data"
 
 
 def refusal_content(tool, arguments, reason):
-    """CONTENT of contract §3.4 (what the client's assistant message says)."""
+    """The refusal text (what the client's assistant message says)."""
     return (
         f"\nI tried to invoke the {tool} tool with the following arguments: {arguments}.\n\n"
         f"However, I was denied by a tool invocation policy:\n\n{reason}"
     )
 
 
-# The arguments as §3.4 re-serializes them: compact JSON, keys in order.
+# The arguments as the refusal re-serializes them: compact JSON, keys in order.
 MOCK_ARGS_COMPACT = json.dumps(MOCK_ARGS, separators=(",", ":"), ensure_ascii=False)
 MOCK_REFUSAL_CONTENT = refusal_content(MOCK_TOOL, MOCK_ARGS_COMPACT, UNTRUSTED_REASON)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Drives the gateway's Dual LLM quarantine (contract §5) with the official `openai` Python SDK.
+"""Drives the gateway's Dual LLM quarantine with the official `openai` Python SDK.
 
 Usage:
   dual_llm_check.py --gateway http://127.0.0.1:PORT --fake-upstream http://127.0.0.1:PORT \
@@ -71,7 +71,7 @@ INBOX = {
     ]
 }
 # What the fake upstream's scripted main model asks first, and the answer the
-# quarantined one picks (index 0), as §5 step 5 writes it back.
+# quarantined one picks (index 0), as the gateway writes it back.
 ANSWER_MESSAGE = "Answer: 0 (yes)"
 
 
@@ -155,7 +155,7 @@ class DualLLMScenario:
         calls = completion.choices[0].message.tool_calls or []
         self.assert_reply_call([(c.function.name, c.function.arguments) for c in calls], "untainted reply")
         # The reply to the tainted conversation calls this tool too; allowing it with
-        # untrusted data keeps the refusal (§3.4) from hiding what the provider saw.
+        # untrusted data keeps the refusal from hiding what the provider saw.
         tool = wait_for_tool(self.gateway, self.agent_id, self.expected_tool)
         patch_tool(self.gateway, tool["id"], allowUsageWhenUntrustedDataIsPresent=True)
 
@@ -202,7 +202,7 @@ class DualLLMScenario:
     def dual_llm_authorization(self):
         received = [r for r in get_json(f"{self.fake}/__requests")[self.before:] if r["dualLlmRole"]]
         assert received, "no Dual LLM call reached the upstream"
-        # §5: an OpenAI client's own Authorization header.
+        # The Dual LLM calls carry the OpenAI client's own Authorization header.
         expect_equal({r["headers"].get("authorization") for r in received}, {f"Bearer {API_KEY}"}, "Dual LLM calls' Authorization")
 
     def result_stored(self):

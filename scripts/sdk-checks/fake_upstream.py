@@ -65,7 +65,7 @@ content, the content of the last `role: tool` message of the request (text
 parts joined when it is an array), so a client sees what the provider saw;
 with no tool message the content stays null.
 
-Dual LLM (contract §5): the gateway's own calls to .../chat/completions are
+Dual LLM: the gateway's own calls to .../chat/completions are
 told apart by their content and scripted instead of the reply above:
 - quarantined: `response_format.json_schema.name` is `multiple_choice_response`
   -> content `{"answer": 0}`;
@@ -260,7 +260,7 @@ def stream_chunks(model, include_usage, content=None):
 
 RESPONSES_TEXT = "It is sunny in Paris."
 RESPONSES_PREAMBLE = "Let me take care of that."
-# Spaced as a model writes them, so a refusal shows the gateway's compact re-serialization (contract §3.4).
+# Spaced as a model writes them, so a refusal shows the gateway's compact re-serialization.
 RESPONSES_ARGUMENTS = {
     TOOL_NAME: '{"city": "Paris"}',
     "get_emails": '{"folder": "inbox"}',

@@ -6,8 +6,9 @@ upstream (mock mode's canned reply, or fake_upstream.py) answers every turn with
 1. the model calls the tool; the context holds no tool result yet, so the gateway lets the call through;
 2. the agent runs the tool, whose result carries an injected instruction; it is untrusted (no trusted-data
    policy), so the context is tainted;
-3. the model calls the tool again and the gateway refuses it: the reply's `content` is the refusal (CONTENT of
-   contract §3.4), `refusal` stays null, and the agent must end its run normally with that text as its output.
+3. the model calls the tool again and the gateway refuses it: the reply's `content` is the refusal text
+   (checklib.refusal_content), `refusal` stays null, and the agent must end its run normally with that text as
+   its output.
 
 The refusal used to be in OpenAI's `refusal` field too; both frameworks raise on that (the model "refused"), so
 the agent never saw why its call was denied. `OldRefusalUpstream` answers in that old shape, and each check
@@ -53,7 +54,7 @@ class Expectation:
         self.stream_prefix = INJECTED_RESULT if options.fake_upstream else ""
         compact = json.dumps(self.args, separators=(",", ":"), ensure_ascii=False)
         self.content = refusal_content(self.tool, compact, UNTRUSTED_REASON)
-        # The old reply's `refusal` field: the tagged form, then CONTENT (contract §3.4's REFUSAL).
+        # The old reply's `refusal` field: the tagged form, then the refusal text.
         self.old_refusal = (
             f"\n<archestra-tool-name>{self.tool}</archestra-tool-name>\n"
             f"<archestra-tool-arguments>{compact}</archestra-tool-arguments>\n"

@@ -15,7 +15,7 @@ ways, and the request (body, `x-goog-api-key`, headers) the upstream received.
 With --refusal (mock mode) it then sends a conversation holding an untrusted
 `functionResponse` part (an e-mail with an injected instruction) after a
 `functionCall` part, and expects the mock reply's list_files call refused as
-plain text (contract §3.4-3.5), non-streaming and streaming; after the e-mail
+plain text, non-streaming and streaming; after the e-mail
 tool is marked trusted through the admin API the same requests must return the
 call.
 

@@ -10,13 +10,13 @@ The agent has a tool that reads the user's mail, whose result is an e-mail carry
 and a send_email tool. The model reads the mail (allowed: nothing untrusted yet), the agent runs the tool, the
 model calls the next tool and the gateway refuses the call: the e-mail is untrusted. In front of
 fake_upstream.py the model reads with get_emails and then calls send_email; in mock mode every reply is the
-canned list_files call (contract §10.7), so there list_files is the mail-reading tool, called and then refused.
-The run must end normally with the refusal (CONTENT of contract §3.4) as `final_output` -- with `Runner.run`,
+canned list_files call, so there list_files is the mail-reading tool, called and then refused.
+The run must end normally with the refusal text as `final_output` -- with `Runner.run`,
 with `Runner.run_streamed` and, in front of the fake upstream, with `auto_previous_response_id` (the second turn
 continues the first by id and sends only the tool result, which the gateway names after the call it remembers)
 -- never running send_email, and the gateway must have recorded both turns of each run as `openai:responses`.
-Then the control: a server answering the second turn with a `refusal` content part, the shape §10.5 rules
-out, must make the run raise ModelRefusalError. Tracing is off: nothing leaves the machine.
+Then the control: a server answering the second turn with a `refusal` content part, a shape the gateway never
+sends, must make the run raise ModelRefusalError. Tracing is off: nothing leaves the machine.
 
 Each check prints PASS or FAIL; the last line is `N passed, N failed`.
 """

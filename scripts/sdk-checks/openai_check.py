@@ -13,7 +13,7 @@ the request (body, key, headers) the upstream received. With --refusal (mock
 mode) it then sends a conversation holding an untrusted tool result -- an
 e-mail with an injected instruction, as a `role: tool` message after an
 assistant `tool_calls` message -- and expects the mock reply's list_files call
-refused as an ordinary assistant message (contract §3.4-3.5), non-streaming
+refused as an ordinary assistant message, non-streaming
 and streaming; after the e-mail tool is marked trusted through the admin API
 the same requests must return the call.
 

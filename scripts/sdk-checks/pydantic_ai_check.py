@@ -7,7 +7,7 @@ Usage:
 The agent has one tool, the one the upstream's replies call (mock mode's list_files, or the fake upstream's
 get_weather); the tool's result carries an injected instruction. The model calls the tool (allowed: nothing
 untrusted yet), the agent runs it, the model calls it again and the gateway refuses the call. The run must end
-normally with the refusal (CONTENT of contract §3.4; streamed, after any text the model wrote before the call) as
+normally with the refusal text (streamed, after any text the model wrote before the call) as
 its output, with `agent.run` and with `agent.run_stream`, and the gateway must have recorded both turns of each
 run. Then the same agent against a server answering in the gateway's old refusal shape (`refusal` filled) must
 raise ContentFilterError: that is what would happen if the gateway filled `refusal` again (frameworks.py).

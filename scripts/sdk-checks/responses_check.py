@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Drives a running gateway's Responses route (`POST /v1/openai/responses`, contract §10) with the official
+"""Drives a running gateway's Responses route (`POST /v1/openai/responses`) with the official
 `openai` SDK: `client.responses.create` whole and streamed, and the SDK's own accumulator
 (`client.responses.stream`).
 
@@ -7,7 +7,7 @@ Usage:
   responses_check.py --gateway http://127.0.0.1:PORT \
       --expect-tool NAME --expect-args JSON [--fake-upstream http://127.0.0.1:PORT] [--refusal]
 
-Both setups run every part. In mock mode every reply is the canned list_files call of §10.7; in front of
+Both setups run every part. In mock mode every reply is the canned list_files call; in front of
 fake_upstream.py the reply follows the conversation (its docstring): text without tools, else a short text
 message and a call of the first declared tool not answered yet, so an answered get_emails call gets
 send_email called.
@@ -18,17 +18,17 @@ send_email called.
    upstream received, and `background: true` answered 400 without reaching it.
 2. Refusal (an agent of its own): the input holds a `function_call_output` of get_emails carrying an
    injected e-mail (untrusted: no policy) and the reply calls the dangerous tool (mock list_files, fake
-   send_email). The call must come back refused as §10.5 shapes it -- whole: one message item with CONTENT;
+   send_email). The call must come back refused -- whole: one message item with CONTENT;
    streamed: the held call's events replaced by the refusal message's, the text sent before it kept -- and
    recorded with its evaluation. Once get_emails is trusted through the admin API the same requests return
    the call.
-3. Chains (§10.6, another agent, so the trust flip above cannot reach it): `previous_response_id` of a
+3. Chains (another agent, so the trust flip above cannot reach it): `previous_response_id` of a
    response whose context was untrusted keeps the next turns tainted although their own input is clean;
    a response the gateway never relayed is untrusted; with the fake upstream also the converse -- a clean
    streamed response continues trusted, its call allowed -- and a tool result answering a call made earlier
    in the chain is named after that call. Records carry `evaluation.continuation`.
 4. Hosted tools (fake upstream only; an agent of its own): the reply holds the provider's own web search
-   before the dangerous call, so the call is refused although the request is clean (§10.4); the search item
+   before the dangerous call, so the call is refused although the request is clean; the search item
    already streamed stays. Once web_search is trusted through the admin API the call comes back.
 
 --refusal is accepted for run.sh and changes nothing: the refusal and chain parts run in both setups.
@@ -83,13 +83,13 @@ INTERACTION_TYPE = "openai:responses"
 PLAIN_INPUT = "What is the weather in Paris?"
 CLEAN_FOLLOW_UP = [{"role": "user", "content": "Go on."}]
 MESSAGE_ID = re.compile(r"^msg_[0-9a-f]{32}$")
-# The call of §10.7's canned reply.
+# The call of the canned mock reply.
 MOCK_CALL = {"type": "function_call", "id": "fc_mock789", "call_id": "call_mock789", "name": MOCK_TOOL,
              "arguments": '{"path": "."}', "status": "completed"}
 MOCK_USAGE = {"input_tokens": 82, "output_tokens": 17, "total_tokens": 99}
 MOCK_STREAM_TYPES = ["response.created", "response.output_item.added", "response.function_call_arguments.delta",
                      "response.function_call_arguments.done", "response.output_item.done", "response.completed"]
-# What replaces a refused call's held events (§10.5), in order.
+# What replaces a refused call's held events, in order.
 REFUSAL_STREAM_TYPES = ["response.output_item.added", "response.content_part.added", "response.output_text.delta",
                         "response.output_text.done", "response.content_part.done", "response.output_item.done",
                         "response.completed"]
@@ -202,7 +202,7 @@ class Setup:
         return get_json(f"{self.fake}/__requests") if self.fake else []
 
     def expect_refused(self, response, where):
-        """A whole response refused: top-level fields kept, `output` one message item with CONTENT (§10.5)."""
+        """A whole response refused: top-level fields kept, `output` one message item with CONTENT."""
         body = as_dict(response)
         output = body.get("output") or []
         expect_equal(len(output), 1, f"{where}: output items (one message, no function_call)")
@@ -223,7 +223,7 @@ class Setup:
         expect_equal(body.get("status"), "completed", f"{where}: status")
 
     def expect_refused_stream(self, events, final, where):
-        """A streamed refusal: what went out before the held call, then §10.5's events, nothing of the call."""
+        """A streamed refusal: what went out before the held call, then the refusal's events, nothing of the call."""
         expect_equal(tool_call_events(events), [], f"{where}: events about the refused call")
         types = [e.type for e in events]
         expect_equal(types[-len(REFUSAL_STREAM_TYPES):], REFUSAL_STREAM_TYPES, f"{where}: the refusal's events")
@@ -276,7 +276,7 @@ def check_evaluation(record, trusted, results, calls, continuation, content=None
     for call in evaluation.get("toolCalls") or []:
         if call.get("allowed") is False:
             expect_equal(call.get("reason"), UNTRUSTED_REASON, f"{where} refused call's reason")
-    assert "continuation" in evaluation, f"{where}: evaluation has no continuation field (§10.6: null without one)"
+    assert "continuation" in evaluation, f"{where}: evaluation has no continuation field (it is null without one)"
     actual = evaluation["continuation"]
     if continuation is None:
         expect_equal(actual, None, f"{where} evaluation.continuation")
@@ -335,7 +335,7 @@ class PlainScenario:
         else:
             expect_equal({k: v for k, v in body.items() if k != "created_at"},
                          {"id": "resp_mock123", "object": "response", "status": "completed", "model": MODEL,
-                          "output": [MOCK_CALL], "usage": MOCK_USAGE}, f"{where}: the canned reply (§10.7)")
+                          "output": [MOCK_CALL], "usage": MOCK_USAGE}, f"{where}: the canned reply")
             assert isinstance(body.get("created_at"), int), f"{where}: created_at {body.get('created_at')!r}"
 
     def expect_tool_turn(self, response, where):
@@ -374,7 +374,7 @@ class PlainScenario:
             expect_equal(extra.get("x_fake_event"), True, "unknown field of response.created kept")
             expect_equal(text_deltas(events), RESPONSES_PREAMBLE, "streamed text before the call")
         else:
-            expect_equal([e.type for e in events], MOCK_STREAM_TYPES, "event types (§10.7)")
+            expect_equal([e.type for e in events], MOCK_STREAM_TYPES, "event types")
 
     def sdk_stream_helper(self):
         """The SDK's accumulator (`responses.stream`) must build the same response the events end with."""
@@ -419,7 +419,7 @@ class PlainScenario:
         custom = wait_for_tool(self.setup.gateway, agent_id, self.custom_tool["name"])
         expect_equal((custom.get("description"), custom.get("parameters")), (self.custom_tool["description"], {}),
                      "custom tool (description, parameters)")
-        # A hosted tool is named by its type (§10.4), so its output can be judged like any tool's.
+        # A hosted tool is named by its type, so its output can be judged like any tool's.
         hosted = wait_for_tool(self.setup.gateway, agent_id, "web_search")
         expect_equal(hosted.get("parameters"), {}, "hosted tool parameters")
 
@@ -535,7 +535,7 @@ class RefusalScenario:
 
 
 class ChainScenario:
-    """`previous_response_id` inherits the continued response's trust (§10.6)."""
+    """`previous_response_id` inherits the continued response's trust."""
 
     def __init__(self, setup):
         self.setup = setup
@@ -645,7 +645,7 @@ class ChainScenario:
 
 class HostedToolScenario:
     """Fake upstream: the provider's own web search ran inside the response, so the function call after it was
-    made with untrusted content in view, although the request itself is clean (§10.4); trusting web_search
+    made with untrusted content in view, although the request itself is clean; trusting web_search
     through the admin API lets the call through."""
 
     def __init__(self, setup):
@@ -685,7 +685,7 @@ class HostedToolScenario:
         for record in agent_records(self.setup.gateway, self.agent_id, self.requests):
             where = f"interaction {record.get('id')}"
             evaluation = record.get("evaluation") or {}
-            # §3.6 does not say where a verdict on the reply's own content goes; the gateway keeps the request's
+            # Where a verdict on the reply's own content goes is left open; the gateway keeps the request's
             # results in toolResults and the reply's in replyToolResults, so the refusal's cause shows in either.
             results = [(r.get("toolName"), r.get("verdict"))
                        for r in (evaluation.get("toolResults") or []) + (evaluation.get("replyToolResults") or [])]

@@ -95,7 +95,7 @@ run_round() {
     fi
 }
 
-# Round 1: mock mode answers with the canned list_files call (contract §6).
+# Round 1: mock mode answers with the canned list_files call.
 # The upstream URLs point at the discard port, so a mock-mode bug shows up as
 # a failed check instead of a request leaving the machine.
 ROUND=mock

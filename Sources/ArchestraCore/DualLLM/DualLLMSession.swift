@@ -1,4 +1,4 @@
-/// The Dual LLM protocol for one tool result as a state machine (contract §5): the caller performs each call the
+/// The Dual LLM protocol for one tool result as a state machine: the caller performs each call the
 /// session asks for and feeds back the reply; the session never sees the network and never passes the data to the
 /// privileged model. At most `2 × maxRounds + 1` calls.
 public struct DualLLMSession: Sendable {

@@ -42,7 +42,7 @@ public struct InvocationDecision: Sendable, Hashable {
     public static func refused(_ reason: String) -> InvocationDecision { InvocationDecision(allowed: false, reason: reason) }
 }
 
-/// Judges returned tool calls against tool-invocation policies and the context's taint (contract §3.3). Pure.
+/// Judges returned tool calls against tool-invocation policies and the context's taint. Pure.
 public enum InvocationEvaluator {
     /// The decision for one call: the first rule that applies.
     public static func judge(_ call: NeutralToolCall, contextIsTrusted: Bool, snapshot: PolicySnapshot) -> InvocationDecision {

@@ -1,4 +1,4 @@
-/// The text that replaces a reply whose tool call was refused (contract §3.4).
+/// The text that replaces a reply whose tool call was refused.
 public struct Refusal: Sendable, Hashable {
     public let toolName: String
     public let arguments: String

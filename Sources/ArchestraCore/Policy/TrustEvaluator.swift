@@ -33,7 +33,7 @@ public struct TrustJudgement: Sendable, Hashable {
     }
 }
 
-/// Judges tool results against trusted-data policies (contract §3.1). Pure: no I/O, no clock.
+/// Judges tool results against trusted-data policies. Pure: no I/O, no clock.
 public enum TrustEvaluator {
     /// The verdict of one tool result: the first rule that applies.
     public static func judge(_ result: NeutralToolResult, snapshot: PolicySnapshot) -> TrustJudgement {
@@ -61,7 +61,7 @@ public enum TrustEvaluator {
         return TrustJudgement(verdict: .untrusted, reason: "No trust policy defined for tool \(name) - data is untrusted by default")
     }
 
-    /// The text that replaces a blocked result's content in the request sent upstream (§3.2).
+    /// The text that replaces a blocked result's content in the request sent upstream.
     public static func redactionText(reason: String) -> String {
         "[Content blocked by policy: \(reason)]"
     }

@@ -1,4 +1,4 @@
-/// Decides, event by event, what of a provider's stream reaches the client (contract §3.5).
+/// Decides, event by event, what of a provider's stream reaches the client.
 ///
 /// Events pass through as they arrive until the first one that carries a tool call; from then on everything is
 /// held until the stream ends, when the caller judges the reassembled calls and either releases the held events

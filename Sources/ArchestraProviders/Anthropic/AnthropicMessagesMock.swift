@@ -1,6 +1,6 @@
 import ArchestraCore
 
-/// Benchmark mode's canned Anthropic replies: one `list_files` tool use (contract §6).
+/// Benchmark mode's canned Anthropic replies: one `list_files` tool use.
 public enum AnthropicMessagesMock {
     static let toolUse: JSONValue = ["type": "tool_use", "id": "toolu_mock789", "name": "list_files", "input": ["path": "."]]
 

@@ -158,7 +158,7 @@ public struct GeminiGenerateContentAdapter: EndpointAdapter {
     }
 }
 
-/// Benchmark mode's canned Gemini reply (contract §6); streamed as this single chunk.
+/// Benchmark mode's canned Gemini reply; streamed as this single chunk.
 public enum GeminiMock {
     public static func response(model: String) -> JSONValue {
         [

@@ -7,7 +7,7 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Replaces untrusted tool results by Dual LLM summaries (contract §5): a privileged model that never sees the
+/// Replaces untrusted tool results by Dual LLM summaries: a privileged model that never sees the
 /// data asks multiple-choice questions, a quarantined model that sees it answers with an index, and the privileged
 /// model's summary replaces the result. Results are cached per (agent, tool call id); a failed run withholds the
 /// result with a fixed note and is not cached.

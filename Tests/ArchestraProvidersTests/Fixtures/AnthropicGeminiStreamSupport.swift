@@ -17,7 +17,7 @@ enum ProviderFixtureJSON {
     }
 
     /// The value with object members sorted by key (last duplicate wins), recursively: for comparisons where the
-    /// contract promises no member order.
+    /// gateway promises no member order.
     static func canonical(_ value: JSONValue) -> JSONValue {
         switch value {
         case .array(let elements): return .array(elements.map(canonical))
@@ -35,7 +35,7 @@ enum ProviderFixtureJSON {
     }
 }
 
-/// The exact refusal text of contract §3.4, written out here (not taken from `Refusal`) so a change there fails.
+/// The exact refusal text, written out here (not taken from `Refusal`) so a change there fails.
 enum ExpectedRefusal {
     static func content(tool: String, arguments: String, reason: String) -> String {
         "\nI tried to invoke the \(tool) tool with the following arguments: \(arguments).\n\nHowever, I was denied by a tool invocation policy:\n\n\(reason)"

@@ -5,7 +5,8 @@ import HummingbirdTesting
 import Testing
 
 /// Requests and replies shared by the Anthropic and Gemini route tests, and a gateway whose Anthropic base URL is
-/// `{fake}/v1` and Gemini base URL `{fake}/v1beta/` (trailing slash on purpose, §1).
+/// `{fake}/v1` and Gemini base URL `{fake}/v1beta/` (trailing slash on purpose: the configuration
+/// trims it).
 enum AnthropicGeminiWire {
     static let anthropicBody = #"{"model":"claude-haiku-4-5","max_tokens":64,"messages":[{"role":"user","content":"Hi"}],"x_client":{"n":1.50}}"#
     static let anthropicReply = #"{"id":"msg_r1","type":"message","role":"assistant","model":"claude-haiku-4-5-20251001","content":[{"type":"text","text":"Hello!"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":8,"output_tokens":3},"x_unknown":[1,2.50]}"#

@@ -27,13 +27,13 @@ extension ScenarioProvider {
         return headers
     }
 
-    /// Sends the tainted conversation (contract §3) to this provider's pipeline route.
+    /// Sends the tainted conversation to this provider's pipeline route.
     func sendScenario(_ live: LiveGateway, stream: Bool) async throws -> LiveResponse {
         try await live.send(.post, path(stream: stream), headers: requestHeaders, body: requestBody(stream: stream))
     }
 }
 
-/// The refusal reason of a call made in a tainted context with no policy allowing it (contract §3.3 rule 7).
+/// The refusal reason of a call made in a tainted context with no policy allowing it (the last invocation rule).
 let taintedContextReason = "Tool invocation blocked: context contains untrusted data"
 
 /// A raw HTTP/1.1 request with a body, closing the connection after the response.

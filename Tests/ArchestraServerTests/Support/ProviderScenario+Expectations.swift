@@ -3,10 +3,10 @@ import Foundation
 import HTTPTypes
 import Testing
 
-/// What the client, the provider and the record should see in the policy scenarios: refusals written out from the
-/// contract, redacted bodies, and readers for replies, SSE bodies and the admin API.
+/// What the client, the provider and the record should see in the policy scenarios: refusals written out by hand,
+/// redacted bodies, and readers for replies, SSE bodies and the admin API.
 extension ScenarioProvider {
-    // MARK: Refusals (§3.4, §3.5), written out from the contract
+    // MARK: Refusals, whole and streamed, written out by hand
 
     static func content(reason: String) -> String {
         "\nI tried to invoke the send_email tool with the following arguments: \(sendArguments).\n\nHowever, I was denied by a tool invocation policy:\n\n\(reason)"
@@ -156,7 +156,7 @@ extension LiveGateway {
 }
 
 extension ScenarioProvider {
-    /// The request body as the provider should receive it when the `get_emails` result was redacted to `text` (§3.2).
+    /// The request body as the provider should receive it when the `get_emails` result was redacted to `text`.
     func redactedRequestBody(stream: Bool, text: String) -> JSONValue {
         let original = requestBody(stream: stream)
         switch self {

@@ -1,6 +1,6 @@
 import ArchestraCore
 
-/// The Responses form of the e-mail scenario's stream and refusal, written out from the contract.
+/// The Responses form of the e-mail scenario's stream and refusal, written out by hand.
 enum ResponsesScenarioStream {
     /// The refusal message's id is `msg_` and 32 hex digits of the gateway's choosing; comparisons use this.
     static let refusalId = "msg_<refusal>"
