@@ -164,46 +164,59 @@ struct JSONReader {
     mutating func readString() throws(JSONParseError) -> String {
         index += 1
         let start = index
+        // Every byte's high bit, gathered on the way: no second pass to learn whether the text is ASCII.
+        var highBits: UInt8 = 0
         // Fast path: no escapes.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                guard let text = Self.validUTF8String(slice) else { throw error("invalid UTF-8 in string") }
+                guard let text = Self.validUTF8String(slice, isASCII: highBits < 0x80) else { throw error("invalid UTF-8 in string") }
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character in string") }
+            highBits |= byte
             index += 1
         }
         var scalars = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
-        return try readEscapedRemainder(into: &scalars)
+        return try readEscapedRemainder(into: &scalars, highBits: highBits)
     }
 
     /// The string these bytes spell, or nil when they are not valid UTF-8. `String(validating:as:)` would do, but it
     /// is generic past its entry point and looks up type metadata on every call: a tenth of a request's parsing.
     /// Decoding repairs invalid bytes, so a decoded string whose bytes differ from the input was not valid.
-    static func validUTF8String(_ bytes: UnsafeRawBufferPointer) -> String? {
+    /// ASCII (every byte below 0x80, as the caller saw while reading) is valid as it is.
+    static func validUTF8String(_ bytes: UnsafeRawBufferPointer, isASCII: Bool) -> String? {
         let text = String(decoding: bytes, as: UTF8.self)
-        guard bytes.contains(where: { $0 >= 0x80 }) else { return text }
+        if isASCII { return text }
         return text.utf8.elementsEqual(bytes) ? text : nil
     }
 
-    mutating func readEscapedRemainder(into output: inout [UInt8]) throws(JSONParseError) -> String {
+    /// The rest of a string after its first escape. `highBits` gathers the high bits of the raw bytes copied into
+    /// `output`; what escapes add is valid UTF-8 by construction, but counted too (it may be non-ASCII).
+    mutating func readEscapedRemainder(into output: inout [UInt8], highBits: UInt8) throws(JSONParseError) -> String {
+        var highBits = highBits
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                guard let text = output.withUnsafeBytes(Self.validUTF8String) else { throw error("invalid UTF-8 in string") }
+                let isASCII = highBits < 0x80
+                guard let text = output.withUnsafeBytes({ Self.validUTF8String($0, isASCII: isASCII) }) else {
+                    throw error("invalid UTF-8 in string")
+                }
                 return text
             case UInt8(ascii: "\\"):
                 index += 1
+                let before = output.count
                 try readEscape(into: &output)
+                if output[before...].contains(where: { $0 >= 0x80 }) { highBits |= 0x80 }
             case 0..<0x20:
                 throw error("control character in string")
             default:
+                highBits |= byte
                 output.append(byte)
                 index += 1
             }
