@@ -56,8 +56,10 @@ public func migrateDatabase(_ database: AppConfig.Database, logger: Logger) asyn
 }
 
 /// Opens the configured store outside the server (commands, tools), migrates it, runs `body`, and closes it.
+/// `migrationTimeout` bounds the wait for a database that does not answer.
 public func withMigratedStore<T: Sendable>(
-    _ database: AppConfig.Database, logger: Logger, _ body: @Sendable (any Store) async throws -> T
+    _ database: AppConfig.Database, logger: Logger, migrationTimeout: Duration = .seconds(20),
+    _ body: @Sendable (any Store) async throws -> T
 ) async throws -> T {
     let opened = try await StoreFactory.open(database, logger: logger)
     let result: Result<T, any Error> = await withTaskGroup(of: Void.self) { group in
@@ -66,7 +68,7 @@ public func withMigratedStore<T: Sendable>(
         }
         defer { group.cancelAll() }
         do {
-            try await StoreFactory.migrate(opened.store, timeout: .seconds(20))
+            try await StoreFactory.migrate(opened.store, timeout: migrationTimeout)
             return .success(try await body(opened.store))
         } catch {
             return .failure(error)

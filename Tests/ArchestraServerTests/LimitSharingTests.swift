@@ -24,7 +24,9 @@ struct LimitSharingTests {
     @Test("A limit reached on one instance holds on the other after one exchange each; the overshoot is what the other admitted in between",
           arguments: databases)
     func sharedLimit(database: String) async throws {
-        try await withMigratedStore(try Self.database(database), logger: quietLogger) { store in
+        // As long as a gateway's start may take: early in a parallel run, dozens of gateways open their PostgreSQL
+        // connections at once and the first answer can take well over the command line's 20 s.
+        try await withMigratedStore(try Self.database(database), logger: quietLogger, migrationTimeout: .seconds(120)) { store in
             // The database may be shared with other tests: an agent of this test's own, deleted at the end (its
             // counters are pruned with their window).
             let agent = Agent(id: UUID(), name: "shared-limit-\(UUID().uuidString.prefix(8))", isDemo: false, createdAt: Self.now, updatedAt: Self.now)

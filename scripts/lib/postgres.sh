@@ -127,7 +127,7 @@ start_test_postgres() {
         port=$((TEST_POSTGRES_PORT_BASE + attempt))
         port_in_use "$port" && continue
         if as_postgres pg_ctl -D "$TEST_POSTGRES_DIR/data" -l "$TEST_POSTGRES_DIR/server.log" -w -t 30 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $TEST_POSTGRES_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $TEST_POSTGRES_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
             start >/dev/null 2>&1; then
             started=1
             break
